@@ -6,12 +6,14 @@ import assert from "node:assert/strict";
 
 /** Asserts deep equality. */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  assert.deepStrictEqual(actual, expected, msg);
+  if (msg === undefined) assert.deepStrictEqual(actual, expected);
+  else assert.deepStrictEqual(actual, expected, msg);
 }
 
 /** Asserts that `value` is truthy. */
 export function assertTrue(value: unknown, msg?: string): asserts value {
-  assert.ok(value, msg);
+  if (msg === undefined) assert.ok(value);
+  else assert.ok(value, msg);
 }
 
 /** Asserts that `text` contains `part`. */

@@ -1,0 +1,52 @@
+/**
+ * Hive configuration: flags > environment > defaults. Pure.
+ */
+import { z } from "zod";
+import { LISTEN_FLAGS, ListenConfig, rbeeHome } from "../shared/daemon_config.ts";
+import { parseFlags, pick } from "../shared/flags.ts";
+import { validate } from "../shared/validation.ts";
+
+/** Default hive port. */
+export const HIVE_PORT = 7835;
+
+/** Hive configuration. */
+export const HiveConfig = ListenConfig.extend({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "Expected a hive name"),
+  home: z.string().min(1),
+  hfEndpoint: z.url(),
+  hfToken: z.string().optional(),
+  workerLoadTimeoutMs: z.number().int().min(1000),
+});
+/** Hive configuration. */
+export type HiveConfig = z.infer<typeof HiveConfig>;
+
+/** Usage text for `--help`. */
+export const HIVE_USAGE = `rbee-hive — runs workers on this machine
+
+Usage: rbee-hive [options]
+
+  --host HOST     address to bind (default 127.0.0.1)
+  --port N        port (default ${HIVE_PORT}; 0 picks a free one)
+  --name NAME     this hive's name (default: local)
+  --home DIR      state folder (default: RBEE_HOME, else ~/.rbee)
+  --help          this text
+
+Environment: RBEE_HOME, HF_ENDPOINT (hub URL), HF_TOKEN (hub access token).`;
+
+/** Builds the hive configuration from its arguments and environment. */
+export function loadConfig(args: string[], env: Record<string, string | undefined>): HiveConfig {
+  const { values } = parseFlags(args, {
+    ...LISTEN_FLAGS,
+    name: { type: "string" },
+    home: { type: "string" },
+  });
+  return validate(HiveConfig, {
+    host: pick(values.host, env.RBEE_HIVE_HOST, "127.0.0.1"),
+    port: pick(values.port, env.RBEE_HIVE_PORT, String(HIVE_PORT)),
+    name: pick(values.name, env.RBEE_HIVE_NAME, "local"),
+    home: pick(values.home as string | undefined, rbeeHome(env)),
+    hfEndpoint: pick(env.HF_ENDPOINT, "https://huggingface.co"),
+    hfToken: pick(env.HF_TOKEN),
+    workerLoadTimeoutMs: Number(pick(env.RBEE_WORKER_LOAD_TIMEOUT_MS, "120000")),
+  }, "hive configuration");
+}

@@ -1,0 +1,27 @@
+import { assertEquals, assertThrows } from "../shared/testing.ts";
+import { RbeeError } from "../shared/errors.ts";
+import { loadConfig } from "./config.ts";
+
+Deno.test("defaults to 127.0.0.1:7835 and ~/.rbee", () => {
+  const config = loadConfig([], { HOME: "/home/u" });
+  assertEquals([config.host, config.port, config.home, config.name], [
+    "127.0.0.1",
+    7835,
+    "/home/u/.rbee",
+    "local",
+  ]);
+  assertEquals(config.hfEndpoint, "https://huggingface.co");
+});
+
+Deno.test("flags beat the environment", () => {
+  const config = loadConfig(["--port", "0"], { RBEE_HIVE_PORT: "9000", RBEE_HOME: "/srv/rbee" });
+  assertEquals([config.port, config.home], [0, "/srv/rbee"]);
+});
+
+Deno.test("refuses a bad port and a bad hub endpoint", () => {
+  assertEquals(assertThrows(() => loadConfig(["--port", "70000"], {}), RbeeError).code, "VALIDATION_ERROR");
+  assertEquals(
+    assertThrows(() => loadConfig([], { HF_ENDPOINT: "not a url" }), RbeeError).code,
+    "VALIDATION_ERROR",
+  );
+});

@@ -1,0 +1,152 @@
+/**
+ * The model store under `RBEE_HOME/models`, laid out like the Hugging Face cache:
+ *
+ *     hf/<org>/<repo>/<subfolder or _>/<commit>/   a complete model folder
+ *     hf/<org>/<repo>/<subfolder or _>/refs/<rev>  the commit a revision last resolved to
+ *     file/<sha256 of the absolute path, 16 hex>/  a local llama2.c checkpoint, imported
+ *     .tmp/<random>/                               an install in progress
+ *
+ * A folder at its final path is always complete: installs are built under `.tmp/`
+ * and renamed into place in one step.
+ */
+import { createHash } from "node:crypto";
+import { dirname, join } from "node:path";
+import { RbeeError } from "../../shared/errors.ts";
+import type { HfModelRef } from "../../shared/model_ref.ts";
+import { isCommitId } from "./hub_client.ts";
+import type { ListedFile } from "./model_format.ts";
+
+/** The formats a model folder can come from. */
+export type ModelFormat = "onnx" | "llama2c";
+
+/** The record written into each installed folder, so a cached model needs no re-inspection. */
+export interface ModelMeta {
+  ref: string;
+  format: ModelFormat;
+  commit?: string;
+}
+
+const META_FILE = "rbee_model.json";
+
+/** The folder holding every commit of one hub model (its subfolder encoded as one path segment). */
+export function hfModelRoot(home: string, ref: HfModelRef): string {
+  // Encoding keeps a nested subfolder from colliding with "refs" or a commit folder.
+  const sub = ref.subfolder ? encodeURIComponent(ref.subfolder) : "_";
+  return join(home, "models", "hf", ref.org, ref.repo, sub);
+}
+
+/** The folder of one hub model at one commit. */
+export function hfModelDir(home: string, ref: HfModelRef, commit: string): string {
+  if (!isCommitId(commit)) throw new Error(`Not a commit id: '${commit}'`);
+  return join(hfModelRoot(home, ref), commit);
+}
+
+/** The folder a local llama2.c checkpoint at `absPath` is imported into. */
+export function fileModelDir(home: string, absPath: string): string {
+  const key = createHash("sha256").update(absPath).digest("hex").slice(0, 16);
+  return join(home, "models", "file", key);
+}
+
+/** The commit the reference's revision last resolved to, or null when unknown. */
+export async function readRefCommit(home: string, ref: HfModelRef): Promise<string | null> {
+  try {
+    const commit = (await Deno.readTextFile(refFile(home, ref))).trim();
+    return isCommitId(commit) ? commit : null;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
+/** Records that the reference's revision resolves to `commit` (atomic replace). */
+export async function writeRefCommit(home: string, ref: HfModelRef, commit: string): Promise<void> {
+  const file = refFile(home, ref);
+  await Deno.mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${crypto.randomUUID()}.tmp`;
+  await Deno.writeTextFile(tmp, commit + "\n");
+  await Deno.rename(tmp, file);
+}
+
+/** True when `path` is an existing folder. */
+export async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** Builds a model folder under `.tmp/` with `build`, then renames it to `final`; cleans up on failure. */
+export async function buildAndInstall(
+  home: string,
+  final: string,
+  meta: ModelMeta,
+  build: (staging: string) => Promise<void>,
+): Promise<void> {
+  const tmpRoot = join(home, "models", ".tmp");
+  await Deno.mkdir(tmpRoot, { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: tmpRoot });
+  try {
+    await build(staging);
+    await Deno.writeTextFile(join(staging, META_FILE), JSON.stringify(meta) + "\n");
+    await Deno.mkdir(dirname(final), { recursive: true });
+    try {
+      await Deno.rename(staging, final);
+    } catch (err) {
+      // Another process installed the same model first; its folder is complete too.
+      if (!(await isDir(final))) throw err;
+    }
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The format recorded in an installed folder (ONNX when the record is missing). */
+export async function readModelFormat(dir: string): Promise<ModelFormat> {
+  try {
+    const meta = JSON.parse(await Deno.readTextFile(join(dir, META_FILE))) as Partial<ModelMeta>;
+    return meta.format === "llama2c" ? "llama2c" : "onnx";
+  } catch {
+    return "onnx";
+  }
+}
+
+/**
+ * Lists a local model folder (its top level and `onnx/`) for `planModel`. Errors quote
+ * the user's own reference, never the resolved path.
+ */
+export async function listLocalFolder(absPath: string, refText: string): Promise<ListedFile[]> {
+  try {
+    if (!(await Deno.stat(absPath)).isDirectory) {
+      throw new RbeeError("INVALID_MODEL_FILE", `Model reference '${refText}' is not a folder`);
+    }
+    const files = await listFiles(absPath, "");
+    return (await isDir(join(absPath, "onnx"))) ? files.concat(await listFiles(absPath, "onnx/")) : files;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new RbeeError("MODEL_NOT_FOUND", `Model folder not found for '${refText}'`);
+    }
+    if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
+      throw new RbeeError(
+        "MODEL_ACCESS_DENIED",
+        `Cannot read the model folder of '${refText}': permission denied`,
+      );
+    }
+    throw err;
+  }
+}
+
+async function listFiles(root: string, prefix: string): Promise<ListedFile[]> {
+  const files: ListedFile[] = [];
+  for await (const entry of Deno.readDir(join(root, prefix))) {
+    // stat follows symlinks: model folders are often links into a download cache.
+    const info = await Deno.stat(join(root, prefix, entry.name)).catch(() => null);
+    if (info?.isFile) files.push({ path: prefix + entry.name, size: info.size });
+  }
+  return files;
+}
+
+function refFile(home: string, ref: HfModelRef): string {
+  return join(hfModelRoot(home, ref), "refs", encodeURIComponent(ref.revision));
+}

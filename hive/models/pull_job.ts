@@ -1,0 +1,113 @@
+/**
+ * Sharing one in-flight job among concurrent callers, and thinning its progress
+ * events to what a person can follow.
+ */
+
+/** A progress sink. */
+export type Emit<P> = (p: P) => void;
+
+/** The fields of a progress event that decide whether it is worth sending. */
+export interface ProgressLike {
+  stage: string;
+  file?: string;
+  bytes_done?: number;
+  bytes_total?: number;
+}
+
+interface Job<T, P> {
+  promise: Promise<T>;
+  listeners: Set<Emit<P>>;
+  waiters: number;
+  controller: AbortController;
+}
+
+const jobs = new Map<string, Job<unknown, unknown>>();
+
+/**
+ * Runs `start` once per `key` among concurrent callers. Every caller receives the
+ * progress events; a caller that aborts leaves alone, and the job is aborted only
+ * when no caller is left waiting for it.
+ */
+export function shareJob<T, P>(
+  key: string,
+  start: (signal: AbortSignal, emit: Emit<P>) => Promise<T>,
+  caller: { onProgress?: Emit<P>; signal?: AbortSignal },
+): Promise<T> {
+  if (caller.signal?.aborted) return Promise.reject(caller.signal.reason);
+  let job = jobs.get(key) as Job<T, P> | undefined;
+  if (!job) {
+    const controller = new AbortController();
+    const listeners = new Set<Emit<P>>();
+    const emit = (p: P) => listeners.forEach((listener) => listener(p));
+    // Started on the next microtask, so the first caller's listener sees the first event.
+    const promise = Promise.resolve().then(() => start(controller.signal, emit));
+    const created: Job<T, P> = { promise, listeners, waiters: 0, controller };
+    promise.finally(() => forget(key, created)).catch(() => {});
+    jobs.set(key, created as Job<unknown, unknown>);
+    job = created;
+  }
+  return join(key, job, caller);
+}
+
+function join<T, P>(key: string, job: Job<T, P>, caller: { onProgress?: Emit<P>; signal?: AbortSignal }) {
+  // A wrapper per caller, so the same callback passed twice is still two listeners.
+  const listener: Emit<P> = (p) => caller.onProgress?.(p);
+  job.waiters++;
+  job.listeners.add(listener);
+  return new Promise<T>((resolve, reject) => {
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      caller.signal?.removeEventListener("abort", onAbort);
+      job.listeners.delete(listener);
+      job.waiters--;
+    };
+    const onAbort = () => {
+      leave();
+      const reason = caller.signal?.reason;
+      if (job.waiters > 0) return reject(reason);
+      // A later caller must start afresh instead of joining a job being torn down.
+      forget(key, job);
+      job.controller.abort(reason);
+      // The last caller waits for the clean-up, so nothing is left behind once it returns.
+      job.promise.then(() => reject(reason), () => reject(reason));
+    };
+    caller.signal?.addEventListener("abort", onAbort, { once: true });
+    job.promise.then((value) => (leave(), resolve(value)), (err) => (leave(), reject(err)));
+  });
+}
+
+function forget<T, P>(key: string, job: Job<T, P>): void {
+  if (jobs.get(key) === (job as Job<unknown, unknown>)) jobs.delete(key);
+}
+
+/** Whether `next` is worth sending after `last` (sent at `lastAt`): changes and completions always. */
+export function shouldEmit(
+  last: ProgressLike | null,
+  lastAt: number,
+  next: ProgressLike,
+  now: number,
+  intervalMs: number,
+): boolean {
+  if (!last || last.stage !== next.stage || last.file !== next.file) return true;
+  if (next.bytes_total !== undefined && next.bytes_done === next.bytes_total) return true;
+  return now - lastAt >= intervalMs;
+}
+
+/** Wraps `emit` so that byte counts go out at most every `intervalMs`. */
+export function throttleProgress<P extends ProgressLike>(
+  emit: Emit<P>,
+  intervalMs = 250,
+  now: () => number = Date.now,
+): Emit<P> {
+  let last: P | null = null;
+  let lastAt = 0;
+  return (p) => {
+    const t = now();
+    if (!shouldEmit(last, lastAt, p, t, intervalMs)) return;
+    last = p;
+    lastAt = t;
+    emit(p);
+  };
+}

@@ -1,0 +1,218 @@
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { RbeeError } from "../../shared/errors.ts";
+import { parseModelRef } from "../../shared/model_ref.ts";
+import { assertEquals, assertRejects, assertStringIncludes, assertTrue } from "../../shared/testing.ts";
+import {
+  closedPortUrl,
+  type FakeHub,
+  type FakeHubOptions,
+  hfMirrorDir,
+  type MirrorManifest,
+  startFakeHub,
+} from "../../tests/support/fake_hub.ts";
+import { ensureModel, type ImportFn, type PullProgress } from "./pull.ts";
+
+const mirror = hfMirrorDir();
+const ignore = mirror === null;
+const manifest: MirrorManifest = mirror
+  ? JSON.parse(Deno.readTextFileSync(join(mirror, "MANIFEST.json")))
+  : { repos: [] };
+const commit = manifest.repos[0]?.commit;
+const TINY = parseModelRef("hf:karpathy/tinyllamas:stories260K");
+const SECRET = "hf_pull_secret_do_not_leak";
+
+interface Setup {
+  hub: FakeHub;
+  home: string;
+  imports: Parameters<ImportFn>[0][];
+  importLlama2c: ImportFn;
+  env: { HF_ENDPOINT: string; HF_TOKEN?: string };
+}
+
+/** A fake importer that checks its inputs exist and writes a config.json, as the real one would. */
+function fakeImporter(imports: Parameters<ImportFn>[0][]): ImportFn {
+  return async (opts) => {
+    imports.push(opts);
+    const size = (await Deno.stat(opts.checkpointPath)).size + (await Deno.stat(opts.tokenizerPath)).size;
+    await Deno.writeTextFile(join(opts.outDir, "config.json"), JSON.stringify({ source_bytes: size }));
+  };
+}
+
+async function withSetup(fn: (s: Setup) => Promise<void>, opts: Partial<FakeHubOptions> = {}) {
+  const hub = await startFakeHub({ root: mirror!, ...opts });
+  const home = await Deno.makeTempDir();
+  const imports: Parameters<ImportFn>[0][] = [];
+  try {
+    await fn({ hub, home, imports, importLlama2c: fakeImporter(imports), env: { HF_ENDPOINT: hub.url } });
+  } finally {
+    await hub.close();
+    await Deno.remove(home, { recursive: true });
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function entries(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+function resolveRequests(hub: FakeHub): string[] {
+  return hub.requests.filter((p) => p.includes("/resolve/"));
+}
+
+Deno.test("pulls the llama2.c stories260K model, verified, imported and installed", { ignore }, async () => {
+  await withSetup(async ({ hub, home, imports, importLlama2c, env }) => {
+    const events: PullProgress[] = [];
+    const model = await ensureModel(TINY, { home, env, importLlama2c, onProgress: (p) => events.push(p) });
+    const dir = join(home, "models", "hf", "karpathy", "tinyllamas", "stories260K", commit);
+    assertEquals(model, {
+      ref: "hf:karpathy/tinyllamas:stories260K@main",
+      path: dir,
+      commit,
+      format: "llama2c",
+    });
+    for (const file of manifest.repos[0].files) {
+      const name = file.path.split("/").pop()!;
+      assertEquals(sha256(await Deno.readFile(join(dir, "source", name))), file.sha256);
+    }
+    assertEquals(JSON.parse(await Deno.readTextFile(join(dir, "config.json"))), {
+      source_bytes: 1056540 + 6227,
+    });
+    assertEquals(imports.length, 1);
+    assertEquals((await Deno.readTextFile(join(dir, "..", "refs", "main"))).trim(), commit);
+    assertEquals(entries(join(home, "models", ".tmp")), []);
+    const stages = events.map((e) => e.stage).filter((s, i, all) => s !== all[i - 1]);
+    assertEquals(stages, [
+      "resolving",
+      "downloading",
+      "verifying",
+      "downloading",
+      "verifying",
+      "importing",
+      "ready",
+    ]);
+    assertEquals(resolveRequests(hub).length, 2);
+  });
+});
+
+Deno.test("a second pull of the same reference downloads and imports nothing", { ignore }, async () => {
+  await withSetup(async ({ hub, home, imports, importLlama2c, env }) => {
+    const first = await ensureModel(TINY, { home, env, importLlama2c });
+    hub.requests.length = 0;
+    const events: PullProgress[] = [];
+    const second = await ensureModel(TINY, { home, env, importLlama2c, onProgress: (p) => events.push(p) });
+    assertEquals(second, first);
+    assertEquals(resolveRequests(hub), []);
+    assertEquals(imports.length, 1);
+    assertEquals(events.map((e) => e.stage), ["resolving", "ready"]);
+  });
+});
+
+Deno.test("a complete local copy is used when the hub cannot be reached", { ignore }, async () => {
+  await withSetup(async ({ home, importLlama2c, env }) => {
+    const first = await ensureModel(TINY, { home, env, importLlama2c });
+    const offline = { HF_ENDPOINT: closedPortUrl() };
+    assertEquals(await ensureModel(TINY, { home, env: offline, importLlama2c }), first);
+    const other = parseModelRef("hf:karpathy/tinyllamas:stories15M");
+    const err = await assertRejects(
+      () => ensureModel(other, { home, env: offline, importLlama2c }),
+      RbeeError,
+    );
+    assertEquals(err.code, "HUB_UNREACHABLE");
+  });
+});
+
+Deno.test("two concurrent pulls share one download", { ignore }, async () => {
+  await withSetup(async ({ hub, home, imports, importLlama2c, env }) => {
+    const seen: string[][] = [[], []];
+    const [a, b] = await Promise.all(
+      [0, 1].map((i) =>
+        ensureModel(TINY, { home, env, importLlama2c, onProgress: (p) => seen[i].push(p.stage) })
+      ),
+    );
+    assertEquals(a, b);
+    assertEquals(resolveRequests(hub).length, 2);
+    assertEquals(imports.length, 1);
+    assertEquals([seen[0].at(-1), seen[1].at(-1)], ["ready", "ready"]);
+  });
+});
+
+Deno.test("a caller that aborts leaves the shared pull running for the other", { ignore }, async () => {
+  await withSetup(async ({ home, importLlama2c, env }) => {
+    const controller = new AbortController();
+    const quitter = ensureModel(TINY, { home, env, importLlama2c, signal: controller.signal });
+    const stayer = ensureModel(TINY, { home, env, importLlama2c });
+    controller.abort(new DOMException("changed my mind", "AbortError"));
+    await assertRejects(() => quitter, DOMException);
+    assertEquals((await stayer).commit, commit);
+  });
+});
+
+Deno.test("an aborted pull leaves no model folder and no temporary files", { ignore }, async () => {
+  await withSetup(async ({ home, importLlama2c, env }) => {
+    const controller = new AbortController();
+    const onProgress = (p: PullProgress) => p.stage === "downloading" && controller.abort();
+    await assertRejects(
+      () => ensureModel(TINY, { home, env, importLlama2c, onProgress, signal: controller.signal }),
+      DOMException,
+    );
+    assertEquals(entries(join(home, "models", ".tmp")), []);
+    assertEquals(entries(join(home, "models", "hf", "karpathy", "tinyllamas", "stories260K")), []);
+  });
+});
+
+Deno.test("a missing subfolder is MODEL_NOT_FOUND", { ignore }, async () => {
+  await withSetup(async ({ home, importLlama2c, env }) => {
+    const ref = parseModelRef("hf:karpathy/tinyllamas:stories15M");
+    const err = await assertRejects(() => ensureModel(ref, { home, env, importLlama2c }), RbeeError);
+    assertEquals(err.code, "MODEL_NOT_FOUND");
+  });
+});
+
+Deno.test(
+  "a 401 on download is MODEL_ACCESS_DENIED, without the token, and cleans up",
+  { ignore },
+  async () => {
+    await withSetup(async ({ hub, home, importLlama2c, env }) => {
+      const withToken = { ...env, HF_TOKEN: SECRET };
+      const err = await assertRejects(
+        () => ensureModel(TINY, { home, env: withToken, importLlama2c }),
+        RbeeError,
+      );
+      assertEquals(err.code, "MODEL_ACCESS_DENIED");
+      assertStringIncludes(err.message, "HF_TOKEN");
+      assertTrue(!JSON.stringify(err.toEnvelope()).includes(SECRET));
+      assertTrue(hub.log.every((r) => r.authorized));
+      assertEquals(entries(join(home, "models", ".tmp")), []);
+      assertEquals(entries(join(home, "models", "hf", "karpathy", "tinyllamas", "stories260K")), []);
+    }, { status: [{ prefix: "/karpathy/tinyllamas/resolve/", status: 401 }] });
+  },
+);
+
+Deno.test("a listed path escaping the model folder is refused before any download", { ignore }, async () => {
+  const evil = { path: "stories260K/../../../.bashrc", size: 3, lfs: false, git_oid: "0".repeat(40) };
+  const hostile = { repos: [{ ...manifest.repos[0], files: [...manifest.repos[0].files, evil] }] };
+  await withSetup(async ({ hub, home, importLlama2c, env }) => {
+    const err = await assertRejects(() => ensureModel(TINY, { home, env, importLlama2c }), RbeeError);
+    assertEquals(err.code, "INVALID_MODEL_FILE");
+    assertEquals(resolveRequests(hub), []);
+  }, { manifest: hostile });
+});
+
+Deno.test("an importer failure installs nothing", { ignore }, async () => {
+  await withSetup(async ({ home, env }) => {
+    const importLlama2c: ImportFn = () =>
+      Promise.reject(new RbeeError("INVALID_MODEL_FILE", "Bad checkpoint"));
+    const err = await assertRejects(() => ensureModel(TINY, { home, env, importLlama2c }), RbeeError);
+    assertEquals(err.code, "INVALID_MODEL_FILE");
+    assertEquals(entries(join(home, "models", ".tmp")), []);
+    assertEquals(entries(join(home, "models", "hf", "karpathy", "tinyllamas", "stories260K")), []);
+  });
+});

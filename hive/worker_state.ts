@@ -1,0 +1,46 @@
+/**
+ * The worker lifecycle as a pure transition function.
+ *
+ *   starting ─listening─▶ loading ─ready─▶ idle ⇄ busy   (acquire / release)
+ *   any live state ─stop─▶ stopping ─exit─▶ stopped
+ *   any live state ─exit / error─▶ failed
+ */
+import type { WorkerState } from "../shared/contracts/worker.ts";
+
+/** What can happen to a worker. */
+export type WorkerEvent =
+  | "listening"
+  | "ready"
+  | "acquire"
+  | "release"
+  | "stop"
+  | "exit"
+  | "error";
+
+const LIVE: readonly WorkerState[] = ["starting", "loading", "idle", "busy"];
+
+/** The state after `event`, or null when the event is not allowed in `state`. */
+export function nextWorkerState(state: WorkerState, event: WorkerEvent): WorkerState | null {
+  switch (event) {
+    case "listening":
+      return state === "starting" ? "loading" : null;
+    case "ready":
+      return state === "loading" || state === "starting" ? "idle" : null;
+    case "acquire":
+      return state === "idle" ? "busy" : null;
+    case "release":
+      return state === "busy" ? "idle" : null;
+    case "stop":
+      return LIVE.includes(state) ? "stopping" : null;
+    case "exit":
+      if (state === "stopping") return "stopped";
+      return LIVE.includes(state) ? "failed" : null;
+    case "error":
+      return LIVE.includes(state) ? "failed" : null;
+  }
+}
+
+/** True for states in which the worker process may still be running. */
+export function isLive(state: WorkerState): boolean {
+  return LIVE.includes(state) || state === "stopping";
+}

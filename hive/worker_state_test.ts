@@ -1,0 +1,21 @@
+import { assertEquals } from "../shared/testing.ts";
+import { isLive, nextWorkerState } from "./worker_state.ts";
+
+Deno.test("a worker goes starting → loading → idle ⇄ busy → stopping → stopped", () => {
+  assertEquals(nextWorkerState("starting", "listening"), "loading");
+  assertEquals(nextWorkerState("loading", "ready"), "idle");
+  assertEquals(nextWorkerState("idle", "acquire"), "busy");
+  assertEquals(nextWorkerState("busy", "release"), "idle");
+  assertEquals(nextWorkerState("idle", "stop"), "stopping");
+  assertEquals(nextWorkerState("stopping", "exit"), "stopped");
+});
+
+Deno.test("an unexpected exit fails the worker; stopped and failed are final", () => {
+  assertEquals(nextWorkerState("busy", "exit"), "failed");
+  assertEquals(nextWorkerState("loading", "error"), "failed");
+  assertEquals(nextWorkerState("failed", "ready"), null);
+  assertEquals(nextWorkerState("stopped", "stop"), null);
+  assertEquals(nextWorkerState("loading", "acquire"), null);
+  assertEquals(isLive("stopping"), true);
+  assertEquals(isLive("failed"), false);
+});

@@ -1,0 +1,72 @@
+/**
+ * The queen's typed client for one hive: workers, pulls and inference.
+ * Responses are validated with the same contracts the hive serves.
+ */
+import { type SpawnWorkerRequest, WorkerInfo, WorkerList } from "../shared/contracts/worker.ts";
+import { PullProgressEvent } from "../shared/contracts/inference.ts";
+import { fromEnvelope, RbeeError } from "../shared/errors.ts";
+import { CORRELATION_HEADER } from "../shared/http.ts";
+import { readSse } from "../shared/sse.ts";
+
+/** A hive as the queen reaches it. */
+export class HiveClient {
+  constructor(readonly name: string, readonly url: string) {}
+
+  /** The hive's workers. */
+  async listWorkers(signal?: AbortSignal): Promise<WorkerInfo[]> {
+    const res = await this.#call("GET", "/v1/workers", undefined, signal);
+    return WorkerList.parse(await res.json()).workers;
+  }
+
+  /** Starts a worker; resolves once it is loaded. */
+  async spawnWorker(req: SpawnWorkerRequest, signal?: AbortSignal): Promise<WorkerInfo> {
+    const res = await this.#call("POST", "/v1/workers", req, signal);
+    return WorkerInfo.parse(await res.json());
+  }
+
+  /** Makes a model available on the hive, reporting progress. */
+  async pullModel(
+    model: string,
+    onProgress: (p: PullProgressEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const res = await this.#call("POST", "/v1/models/pull", { model }, signal);
+    for await (const ev of readSse(res.body!)) {
+      const data = JSON.parse(ev.data);
+      if (ev.event === "progress") onProgress(PullProgressEvent.parse(data));
+      else if (ev.event === "error") throw fromEnvelope({ error: data }, 500);
+      else if (ev.event === "done") return;
+    }
+    throw new RbeeError("HIVE_UNAVAILABLE", `Hive '${this.name}' ended the pull without an answer`);
+  }
+
+  /** Opens an inference stream on a worker; the response body is the worker's SSE stream. */
+  async inference(workerId: string, body: unknown, cid: string, signal?: AbortSignal): Promise<Response> {
+    return await this.#call("POST", `/v1/workers/${workerId}/inference`, body, signal, cid);
+  }
+
+  async #call(
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+    cid?: string,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (cid) headers[CORRELATION_HEADER] = cid;
+    let res: Response;
+    try {
+      res = await fetch(this.url + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new RbeeError("HIVE_UNAVAILABLE", `Hive '${this.name}' is not reachable`, { hive: this.name });
+    }
+    if (!res.ok) throw fromEnvelope(await res.json().catch(() => null), res.status);
+    return res;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The worker's HTTP routes: health, and inference streamed as server-sent
+ * events (`started`, one `token` per token, `end`, then `[DONE]`).
+ */
+import { Hono } from "hono";
+import { InferenceRequest } from "../shared/contracts/inference.ts";
+import { RbeeError, toRbeeError } from "../shared/errors.ts";
+import { type AppEnv, correlationId, installCommonHandlers, jsonBody } from "../shared/http.ts";
+import type { Logger } from "../shared/log.ts";
+import { sseResponse } from "../shared/sse_response.ts";
+import { generate, promptIds } from "./generate.ts";
+import type { LanguageModel } from "./model.ts";
+
+/** The worker's mutable runtime, shared with `main.ts`. */
+export interface WorkerRuntime {
+  modelName: string;
+  /** Null while the model loads. */
+  model: LanguageModel | null;
+  /** Requests generating right now (one slot). */
+  active: number;
+}
+
+/** Builds the worker's app over its runtime. */
+export function createWorkerApp(rt: WorkerRuntime, log: Logger): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  installCommonHandlers(app, log);
+
+  app.get("/health", (c) =>
+    c.json({
+      status: "ok",
+      state: rt.model === null ? "loading" : rt.active > 0 ? "busy" : "idle",
+      model: rt.modelName,
+    }));
+
+  app.post("/v1/inference", async (c) => {
+    const req = await jsonBody(c, InferenceRequest);
+    const model = rt.model;
+    if (!model) throw new RbeeError("MODEL_LOADING", "The model is still loading");
+    if (rt.active > 0) {
+      const err = new RbeeError("ALL_SLOTS_BUSY", "The worker's only slot is busy");
+      return c.json(err.toEnvelope(), 503, { "retry-after": "1" });
+    }
+    const ids = promptIds(model, req);
+    const requestId = correlationId(c);
+    rt.active++;
+    return sseResponse(c.req.raw.signal, async (sink, signal) => {
+      try {
+        sink.send("started", { request_id: requestId, model: rt.modelName, tokens_in: ids.length });
+        const tokens = generate(model, ids, req, signal);
+        let next = await tokens.next();
+        while (!next.done) {
+          sink.send("token", next.value);
+          next = await tokens.next();
+        }
+        sink.send("end", next.value);
+        sink.send(undefined, "[DONE]");
+        log.info("Inference finished", { request_id: requestId, ...next.value });
+      } catch (err) {
+        const rbee = toRbeeError(err);
+        log.error("Inference failed", { request_id: requestId, code: rbee.code, error: String(err) });
+        sink.send("error", rbee.toEnvelope().error);
+      } finally {
+        rt.active--;
+      }
+    });
+  });
+  return app;
+}

@@ -1,0 +1,61 @@
+/**
+ * llm-worker-rbee: binds 127.0.0.1, loads one model on the chosen backend,
+ * tells its hive it is ready, and serves inference until SIGTERM.
+ */
+import { createWorkerApp, type WorkerRuntime } from "./app.ts";
+import { loadConfig, WORKER_USAGE } from "./config.ts";
+import { loadModel } from "./model.ts";
+import { assertBackendAvailable } from "./backend.ts";
+import { ortLibraryDir } from "./model.ts";
+import { onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
+import { RbeeError, toRbeeError } from "../shared/errors.ts";
+import { createLogger } from "../shared/log.ts";
+import { exitWithError } from "../shared/flags.ts";
+
+if (Deno.args.includes("--help")) {
+  console.log(WORKER_USAGE);
+  Deno.exit(0);
+}
+
+/** Reports a fatal start-up error as one JSON line on stdout (for the hive) and one on stderr. */
+function fail(err: unknown): never {
+  const rbee = err instanceof RbeeError ? err : toRbeeError(err);
+  if (!(err instanceof RbeeError)) console.error(err);
+  console.log(JSON.stringify({ event: "failed", error: rbee.toEnvelope().error }));
+  exitWithError(rbee, 3);
+}
+
+let config;
+try {
+  config = loadConfig(Deno.args, Deno.env.toObject());
+  assertBackendAvailable(config.backend, ortLibraryDir());
+} catch (err) {
+  fail(err);
+}
+const log = createLogger("worker", undefined, { worker_id: config.workerId });
+const rt: WorkerRuntime = { modelName: config.modelName, model: null, active: 0 };
+const daemon = serveDaemon(createWorkerApp(rt, log).fetch, { host: "127.0.0.1", port: config.port });
+onShutdownSignal(async (signal) => {
+  log.info("Stopping", { signal });
+  await Promise.race([daemon.close(), new Promise((r) => setTimeout(r, 2000))]);
+  Deno.exit(0);
+});
+
+try {
+  const started = performance.now();
+  rt.model = await loadModel(config.modelDir, config.backend, config.device);
+  log.info("Model loaded", { backend: config.backend, ms: Math.round(performance.now() - started) });
+} catch (err) {
+  fail(err);
+}
+if (config.hiveUrl) {
+  const res = await fetch(`${config.hiveUrl}/v1/workers/${config.workerId}/ready`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ worker_id: config.workerId, url: daemon.url }),
+  }).catch((err) => fail(new RbeeError("HIVE_UNAVAILABLE", `Cannot reach the hive: ${err.message}`)));
+  await res.body?.cancel();
+  if (!res.ok) {
+    fail(new RbeeError("HIVE_UNAVAILABLE", `The hive refused the ready call (HTTP ${res.status})`));
+  }
+}
