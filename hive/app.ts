@@ -16,6 +16,7 @@ import {
 } from "../shared/http.ts";
 import type { Logger } from "../shared/log.ts";
 import { relayStream } from "../shared/relay.ts";
+import { followRequest } from "../shared/abort.ts";
 import { sseResponse } from "../shared/sse_response.ts";
 import { validate } from "../shared/validation.ts";
 import { readJsonBody } from "../shared/validation.ts";
@@ -90,7 +91,7 @@ export function createHiveApp(deps: HiveDeps): Hono<AppEnv> {
 
   app.post("/v1/models/pull", async (c) => {
     const req = await jsonBody(c, PullModelRequest);
-    return sseResponse(c.req.raw.signal, async (sink, signal) => {
+    return sseResponse(async (sink, signal) => {
       try {
         const model = await models.ensure(req.model, (p) => sink.send("progress", p), signal);
         sink.send("done", { model: model.ref });
@@ -121,17 +122,20 @@ async function proxyInference(
     }
     throw new RbeeError("WORKER_NOT_FOUND", `Worker '${id}' is not ready (state '${state}')`);
   }
+  const abort = followRequest(signal);
   let res: Response;
   try {
     res = await fetch(`${url}/v1/inference`, {
       method: "POST",
       headers: { "content-type": "application/json", [CORRELATION_HEADER]: cid },
       body: JSON.stringify(body),
-      signal,
+      signal: abort.signal,
     });
   } catch {
     supervisor.release(id);
     throw new RbeeError("WORKER_CRASHED", `Worker '${id}' did not answer`);
+  } finally {
+    abort.detach();
   }
   if (!res.ok || !res.body) {
     supervisor.release(id);
@@ -139,7 +143,10 @@ async function proxyInference(
   }
   const stream = relayStream(
     res.body,
-    () => supervisor.release(id),
+    () => {
+      supervisor.release(id);
+      abort.abort(); // closes the connection to the worker, which stops generating
+    },
     () => new RbeeError("WORKER_CRASHED", `Worker '${id}' stopped in the middle of the stream`),
   );
   return new Response(stream, {

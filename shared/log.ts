@@ -7,7 +7,8 @@
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
-const SECRET_KEY = /token|secret|password|authorization|api[_-]?key/i;
+// "token", "hf_token", "api_key"… but not "tokens_out" or "first_token_ms".
+const SECRET_KEY = /^(.*_)?(token|secret|password|authorization|api_?key|credentials?)$/i;
 
 /** Fields attached to a log line. */
 export type LogFields = Record<string, unknown>;

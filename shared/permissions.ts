@@ -36,13 +36,15 @@ export interface PermissionScope {
  */
 export function roleFlags(role: Role, scope: PermissionScope = {}): string[] {
   const read = scope.read?.length ? `--allow-read=${scope.read.join(",")}` : "--allow-read";
+  // Daemons want request.signal to mean "the client went away", not "the response was sent".
+  const serve = "--unstable-no-legacy-abort";
   switch (role) {
     case "worker":
-      return ["--allow-net=127.0.0.1", read, "--allow-env", "--allow-ffi", "--allow-sys"];
+      return [serve, "--allow-net=127.0.0.1", read, "--allow-env", "--allow-ffi", "--allow-sys"];
     case "hive":
-      return ["--allow-net", read, "--allow-write", "--allow-run", "--allow-env", "--allow-sys"];
+      return [serve, "--allow-net", read, "--allow-write", "--allow-run", "--allow-env", "--allow-sys"];
     case "queen":
-      return ["--allow-net", read, "--allow-write", "--allow-run", "--allow-env", "--allow-sys"];
+      return [serve, "--allow-net", read, "--allow-write", "--allow-run", "--allow-env", "--allow-sys"];
     case "keeper":
       return ["--allow-net", read, "--allow-write", "--allow-run", "--allow-env", "--allow-sys"];
   }

@@ -13,17 +13,14 @@ export interface SseSink {
 const encoder = new TextEncoder();
 
 /**
- * A `text/event-stream` response fed by `produce`. `signal` aborts when the
- * client disconnects or the request's own signal aborts.
+ * A `text/event-stream` response fed by `produce`; the signal it gets aborts
+ * when the client disconnects (see abort.ts for why not `request.signal`).
  */
 export function sseResponse(
-  requestSignal: AbortSignal,
   produce: (sink: SseSink, signal: AbortSignal) => Promise<void>,
   headers: Record<string, string> = {},
 ): Response {
   const abort = new AbortController();
-  const onAbort = () => abort.abort();
-  requestSignal.addEventListener("abort", onAbort, { once: true });
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       const write = (text: string) => {
@@ -42,7 +39,6 @@ export function sseResponse(
       try {
         await produce(sink, abort.signal);
       } finally {
-        requestSignal.removeEventListener("abort", onAbort);
         try {
           controller.close();
         } catch {

@@ -43,7 +43,7 @@ export function createWorkerApp(rt: WorkerRuntime, log: Logger): Hono<AppEnv> {
     const ids = promptIds(model, req);
     const requestId = correlationId(c);
     rt.active++;
-    return sseResponse(c.req.raw.signal, async (sink, signal) => {
+    return sseResponse(async (sink, signal) => {
       try {
         sink.send("started", { request_id: requestId, model: rt.modelName, tokens_in: ids.length });
         const tokens = generate(model, ids, req, signal);

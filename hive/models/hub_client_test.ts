@@ -18,6 +18,7 @@ import {
   startFakeHub,
 } from "../../tests/support/fake_hub.ts";
 import {
+  checkDownload,
   checkModelFilePath,
   downloadFile,
   type DownloadProgress,
@@ -68,6 +69,17 @@ Deno.test("checkModelFilePath refuses paths that would leave the model folder", 
     assertEquals(err.code, "INVALID_MODEL_FILE");
   }
   assertEquals(checkModelFilePath("onnx/model.onnx", "hf:o/r@main"), "onnx/model.onnx");
+});
+
+Deno.test("checkDownload reports a wrong size or sha256", () => {
+  const file = { path: "m.bin", repoPath: "m.bin", size: 3, sha256: "a".repeat(64) };
+  assertEquals(checkDownload(file, { size: 3, sha256: "a".repeat(64) }), null);
+  assertStringIncludes(checkDownload(file, { size: 2, sha256: "a".repeat(64) })!, "received 2 bytes");
+  assertStringIncludes(
+    checkDownload(file, { size: 3, sha256: "b".repeat(64) })!,
+    `sha256 '${"b".repeat(64)}'`,
+  );
+  assertEquals(checkDownload({ ...file, sha256: undefined }, { size: 3, sha256: "c".repeat(64) }), null);
 });
 
 Deno.test("hubStatusError maps hub statuses to rbee codes", () => {

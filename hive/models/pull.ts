@@ -17,7 +17,7 @@ import {
   listModelFiles,
   resolveCommit,
 } from "./hub_client.ts";
-import { type ModelPlan, planModel } from "./model_format.ts";
+import { planModel } from "./model_format.ts";
 import {
   buildAndInstall,
   fileModelDir,
@@ -141,7 +141,7 @@ function download(hub: Hub, ref: HfModelRef, commit: string, file: HubFile, dest
 async function ensureFileModel(ref: FileModelRef, ctx: PullContext): Promise<LocalModel> {
   ctx.emit({ stage: "resolving" });
   const abs = resolve(ref.path);
-  const plan: ModelPlan = planModel(await listLocalFolder(abs, ctx.refText), ctx.refText);
+  const plan = planModel(await listLocalFolder(abs, ctx.refText), ctx.refText);
   if (plan.format === "onnx") return ready(ctx, { ref: ctx.refText, path: abs, format: "onnx" });
   const dir = fileModelDir(ctx.home, abs);
   if (!(await isDir(dir))) {

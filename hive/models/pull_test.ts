@@ -216,3 +216,48 @@ Deno.test("an importer failure installs nothing", { ignore }, async () => {
     assertEquals(entries(join(home, "models", "hf", "karpathy", "tinyllamas", "stories260K")), []);
   });
 });
+
+Deno.test("an ONNX-layout repository downloads only the files the worker loads", async () => {
+  const root = await Deno.makeTempDir();
+  const pinned = "1".repeat(40);
+  const names = ["config.json", "tokenizer.json", "tokenizer_config.json", "README.md", "onnx/model.onnx"];
+  const files = [];
+  for (const name of [...names, "onnx/model_quantized.onnx"]) {
+    const bytes = new TextEncoder().encode(`bytes of ${name}`);
+    await Deno.mkdir(join(root, "acme", "tiny", "resolve", "main", "onnx"), { recursive: true });
+    await Deno.writeFile(join(root, "acme", "tiny", "resolve", "main", name), bytes);
+    const lfs = name.endsWith(".onnx");
+    files.push({ path: name, size: bytes.length, lfs, ...(lfs && { sha256: sha256(bytes) }) });
+  }
+  const hub = await startFakeHub({ root, manifest: { repos: [{ id: "acme/tiny", commit: pinned, files }] } });
+  const home = await Deno.makeTempDir();
+  try {
+    const opts = { home, env: { HF_ENDPOINT: hub.url }, importLlama2c: fakeImporter([]) };
+    const model = await ensureModel(parseModelRef("hf:acme/tiny"), opts);
+    assertEquals(model, {
+      ref: "hf:acme/tiny@main",
+      path: join(home, "models/hf/acme/tiny/_", pinned),
+      commit: pinned,
+      format: "onnx",
+    });
+    assertEquals(entries(model.path), [
+      "config.json",
+      "onnx",
+      "rbee_model.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+    ]);
+    assertEquals(entries(join(model.path, "onnx")), ["model.onnx"]);
+    hub.requests.length = 0;
+    // A pinned commit already on disk cannot have changed: the hub is not asked at all.
+    assertEquals(await ensureModel(parseModelRef(`hf:acme/tiny@${pinned}`), opts), {
+      ...model,
+      ref: `hf:acme/tiny@${pinned}`,
+    });
+    assertEquals(hub.requests, []);
+  } finally {
+    await hub.close();
+    await Deno.remove(home, { recursive: true });
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -1,0 +1,48 @@
+/**
+ * `rbee infer`: streams a generation to stdout as tokens arrive, progress and
+ * a summary to stderr; Ctrl+C cancels the request and exits with 130.
+ */
+import { EndEvent, PullProgressEvent, TokenEvent } from "../shared/contracts/inference.ts";
+import { fromEnvelope, RbeeError } from "../shared/errors.ts";
+import { readSse } from "../shared/sse.ts";
+import type { InferCommand } from "./infer_args.ts";
+
+const encoder = new TextEncoder();
+
+/** One-line summary printed after the text. */
+export function summaryLine(end: EndEvent): string {
+  return `${end.tokens_out} tokens, time to first token ${Math.round(end.time_to_first_token_ms)} ms, ` +
+    `${end.decode_tokens_per_s.toFixed(1)} tokens/s (${end.stop_reason})`;
+}
+
+/** A progress line for a model being pulled. */
+export function progressLine(p: PullProgressEvent): string {
+  if (p.bytes_total) {
+    const pct = Math.floor(((p.bytes_done ?? 0) / p.bytes_total) * 100);
+    return `model: ${p.stage} ${p.file ?? ""} ${pct}%`.replace(/\s+/g, " ");
+  }
+  return `model: ${p.stage}${p.file ? ` ${p.file}` : ""}`;
+}
+
+/** Runs the request against the queen at `url`; resolves with the end event. */
+export async function runInfer(url: string, cmd: InferCommand, signal: AbortSignal): Promise<EndEvent> {
+  const { prompt, ...rest } = cmd;
+  const res = await fetch(`${url}/v2/inference`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...rest, prompt }),
+    signal,
+  });
+  if (!res.ok || !res.body) throw fromEnvelope(await res.json().catch(() => null), res.status);
+  let end: EndEvent | null = null;
+  for await (const ev of readSse(res.body)) {
+    if (ev.data === "[DONE]") break;
+    const data = JSON.parse(ev.data);
+    if (ev.event === "token") await Deno.stdout.write(encoder.encode(TokenEvent.parse(data).text));
+    else if (ev.event === "progress") console.error(progressLine(PullProgressEvent.parse(data)));
+    else if (ev.event === "end") end = EndEvent.parse(data);
+    else if (ev.event === "error") throw fromEnvelope({ error: data }, 502);
+  }
+  if (!end) throw new RbeeError("WORKER_CRASHED", "The stream ended before the answer was complete");
+  return end;
+}

@@ -1,0 +1,46 @@
+/**
+ * Finding a queen: use the one at RBEE_QUEEN_URL if it answers, else start
+ * one for this command (ephemeral mode) and stop the whole tree afterwards.
+ */
+import { type DaemonChild, startDaemonChild } from "../shared/child.ts";
+import { roleCommand } from "../shared/permissions.ts";
+
+/** Default address of a persistent queen. */
+export const DEFAULT_QUEEN_URL = "http://127.0.0.1:7833";
+
+/** A queen to talk to, and whether this command started it. */
+export interface QueenConnection {
+  url: string;
+  /** Set when this command started the queen; stop it when done. */
+  ephemeral: DaemonChild | null;
+  /** Stops what this command started (queen → hive → workers); no-op for a persistent queen. */
+  close(): Promise<void>;
+}
+
+/** True when a queen answers `GET /health` at `url` within `timeoutMs`. */
+export async function queenAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Connects to a running queen or starts an ephemeral one (queen + local hive on free ports). */
+export async function connectQueen(url: string, home: string, onStart: () => void): Promise<QueenConnection> {
+  if (await queenAnswers(url)) return { url, ephemeral: null, close: async () => {} };
+  onStart();
+  const { command, args } = roleCommand("queen");
+  const child = await startDaemonChild({
+    command,
+    args: [...args, "--port", "0", "--hive-port", "0", "--home", home],
+    env: { RBEE_LOG_LEVEL: Deno.env.get("RBEE_LOG_LEVEL") ?? "warn" },
+    name: "Queen",
+    forwardStderr: true,
+    readyTimeoutMs: 60_000,
+  });
+  // The queen stops its hive, which stops its workers; allow for their grace periods.
+  return { url: child.url, ephemeral: child, close: async () => void await child.stop(45_000) };
+}

@@ -1,0 +1,18 @@
+/**
+ * The hive the queen starts on its own machine (when no `--hive-url` is
+ * given): a child process that lives and dies with the queen.
+ */
+import { type DaemonChild, startDaemonChild } from "../shared/child.ts";
+import { roleCommand } from "../shared/permissions.ts";
+
+/** Starts `rbee-hive` on 127.0.0.1 with the queen's state folder; resolves once it listens. */
+export async function startLocalHive(home: string, port: number): Promise<DaemonChild> {
+  const { command, args } = roleCommand("hive");
+  return await startDaemonChild({
+    command,
+    args: [...args, "--host", "127.0.0.1", "--port", String(port), "--home", home, "--name", "local"],
+    name: "Local hive",
+    forwardStderr: true,
+    readyTimeoutMs: 60_000,
+  });
+}

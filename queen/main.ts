@@ -1,0 +1,63 @@
+/**
+ * queen-rbee: the control plane. Starts (or connects to) a hive, serves the
+ * OpenAI-compatible and native APIs, and on SIGTERM/SIGINT stops the hive it
+ * started, which stops its workers.
+ */
+import { createQueenApp } from "./app.ts";
+import { loadConfig, QUEEN_USAGE } from "./config.ts";
+import { HiveClient } from "./hive_client.ts";
+import { startLocalHive } from "./local_hive.ts";
+import { Router } from "./router.ts";
+import type { DaemonChild } from "../shared/child.ts";
+import { listeningLine, onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
+import { exitWithError } from "../shared/flags.ts";
+import { createLogger } from "../shared/log.ts";
+
+if (Deno.args.includes("--help")) {
+  console.log(QUEEN_USAGE);
+  Deno.exit(0);
+}
+let config;
+try {
+  config = loadConfig(Deno.args, Deno.env.toObject());
+} catch (err) {
+  exitWithError(err, 2);
+}
+const log = createLogger("queen");
+let localHive: DaemonChild | null = null;
+let stopping = false;
+onShutdownSignal(async (signal) => {
+  stopping = true;
+  log.info("Stopping", { signal });
+  // The hive stops its workers on SIGTERM; give it time to do so before SIGKILL.
+  if (localHive) await localHive.stop(35_000);
+  Deno.exit(0);
+});
+
+// Bind before starting the hive, so a busy port fails without leaving a child behind.
+const hives: HiveClient[] = [];
+const router = new Router(() => hives, log);
+const app = createQueenApp({ router, hives: () => hives, defaultBackend: config.defaultBackend, log });
+let daemon;
+try {
+  daemon = serveDaemon(app.fetch, { host: config.host, port: config.port, announce: false });
+} catch (err) {
+  exitWithError(err, 1);
+}
+let hiveUrl = config.hiveUrl;
+if (!hiveUrl) {
+  try {
+    localHive = await startLocalHive(config.home, config.localHivePort);
+  } catch (err) {
+    exitWithError(err, 1);
+  }
+  hiveUrl = localHive.url;
+  localHive.exited.then((status) => {
+    if (stopping) return;
+    log.error("Local hive exited; stopping", { code: status.code });
+    Deno.exit(1);
+  });
+}
+hives.push(new HiveClient("local", hiveUrl));
+console.log(listeningLine(daemon.url));
+log.info("Queen listening", { url: daemon.url, hive: hiveUrl });

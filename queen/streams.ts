@@ -1,0 +1,99 @@
+/**
+ * Answering a routed request: wait for its first event (so that an early
+ * failure is still a real HTTP status), then stream the rest as SSE in the
+ * native or the OpenAI format, or collect it whole.
+ */
+import type { EndEvent, InferenceStreamEvent } from "../shared/contracts/inference.ts";
+import { fromEnvelope, RbeeError, toRbeeError } from "../shared/errors.ts";
+import { sseResponse, type SseSink } from "../shared/sse_response.ts";
+import { type OpenAiKind, type ResponseMeta, streamChunk, usageChunk } from "./openai.ts";
+import { finishReason } from "./openai.ts";
+
+/** Events of one request, its first already awaited. */
+export interface StartedStream {
+  first: InferenceStreamEvent;
+  rest: AsyncIterator<InferenceStreamEvent>;
+}
+
+/** Awaits the first event; rejects (with the routing error) if the request failed before it. */
+export async function startStream(
+  events: AsyncIterable<InferenceStreamEvent>,
+): Promise<StartedStream | null> {
+  const rest = events[Symbol.asyncIterator]();
+  const first = await rest.next();
+  if (first.done) return null;
+  if (first.value.event === "error") throw fromEnvelope({ error: first.value.data }, 502);
+  return { first: first.value, rest };
+}
+
+async function* all(stream: StartedStream): AsyncGenerator<InferenceStreamEvent> {
+  yield stream.first;
+  while (true) {
+    const next = await stream.rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/** Drains a stream, reporting an error as an SSE `error` event on `sink`. */
+async function pump(stream: StartedStream, sink: SseSink, onEvent: (ev: InferenceStreamEvent) => void) {
+  try {
+    for await (const ev of all(stream)) onEvent(ev);
+  } catch (err) {
+    sink.send("error", toRbeeError(err).toEnvelope().error);
+  }
+}
+
+/** The native SSE stream: progress, started, token…, end, `[DONE]` (or `error` and the end). */
+export function nativeSse(stream: StartedStream, onClientGone: () => void): Response {
+  return sseResponse(async (sink, sseSignal) => {
+    sseSignal.addEventListener("abort", onClientGone, { once: true });
+    await pump(stream, sink, (ev) => sink.send(ev.event, ev.data));
+    if (!sseSignal.aborted) sink.send(undefined, "[DONE]");
+  });
+}
+
+/** OpenAI's SSE stream: chunks, optional usage chunk, `data: [DONE]`; pull progress as comments. */
+export function openAiSse(
+  kind: OpenAiKind,
+  meta: ResponseMeta,
+  includeUsage: boolean,
+  stream: StartedStream,
+  onClientGone: () => void,
+): Response {
+  return sseResponse(async (sink, sseSignal) => {
+    sseSignal.addEventListener("abort", onClientGone, { once: true });
+    let first = true;
+    await pump(stream, sink, (ev) => {
+      if (ev.event === "progress") sink.comment(`model ${ev.data.stage} ${ev.data.file ?? ""}`.trim());
+      else if (ev.event === "token" && ev.data.text) {
+        sink.send(undefined, streamChunk(kind, meta, ev.data.text, null, first));
+        first = false;
+      } else if (ev.event === "end") {
+        sink.send(
+          undefined,
+          streamChunk(
+            kind,
+            meta,
+            first && kind === "chat" ? "" : null,
+            finishReason(ev.data.stop_reason),
+            first,
+          ),
+        );
+        if (includeUsage) sink.send(undefined, usageChunk(kind, meta, ev.data));
+      } else if (ev.event === "error") sink.send(undefined, { error: ev.data });
+    });
+    if (!sseSignal.aborted) sink.send(undefined, "[DONE]");
+  });
+}
+
+/** Collects a whole answer: its text and end figures; an error event becomes a thrown error. */
+export async function collect(stream: StartedStream): Promise<{ text: string; end: EndEvent }> {
+  let text = "";
+  for await (const ev of all(stream)) {
+    if (ev.event === "token") text += ev.data.text;
+    else if (ev.event === "error") throw fromEnvelope({ error: ev.data }, 502);
+    else if (ev.event === "end") return { text, end: ev.data };
+  }
+  throw new RbeeError("WORKER_CRASHED", "The stream ended without a final event");
+}

@@ -1,0 +1,21 @@
+/**
+ * Builds the four binaries (rbee, queen-rbee, rbee-hive, llm-worker-rbee)
+ * into dist/ with the same permission flags as `deno task`.
+ *
+ * `deno compile` downloads its runtime (denort) on first use; offline, point
+ * DENORT_BIN at a local copy.
+ */
+import { denoCompileArgs, type Role } from "../shared/permissions.ts";
+
+const roles: Role[] = ["keeper", "queen", "hive", "worker"];
+for (const role of roles) {
+  const args = denoCompileArgs(role);
+  console.error(`deno ${args.join(" ")}`);
+  const { code } = await new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "inherit" })
+    .output();
+  if (code !== 0) {
+    console.error(`error: compiling ${role} failed (exit code ${code})`);
+    Deno.exit(code);
+  }
+}
+console.error("Binaries are in dist/");
