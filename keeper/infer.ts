@@ -24,8 +24,13 @@ export function progressLine(p: PullProgressEvent): string {
   return `model: ${p.stage}${p.file ? ` ${p.file}` : ""}`;
 }
 
-/** Runs the request against the queen at `url`; resolves with the end event. */
-export async function runInfer(url: string, cmd: InferCommand, signal: AbortSignal): Promise<EndEvent> {
+/** Runs the request against the queen at `url`; resolves with the end event. `out.wrote` tells if text was printed. */
+export async function runInfer(
+  url: string,
+  cmd: InferCommand,
+  signal: AbortSignal,
+  out: { wrote: boolean } = { wrote: false },
+): Promise<EndEvent> {
   const { prompt, ...rest } = cmd;
   const res = await fetch(`${url}/v2/inference`, {
     method: "POST",
@@ -38,8 +43,11 @@ export async function runInfer(url: string, cmd: InferCommand, signal: AbortSign
   for await (const ev of readSse(res.body)) {
     if (ev.data === "[DONE]") break;
     const data = JSON.parse(ev.data);
-    if (ev.event === "token") await Deno.stdout.write(encoder.encode(TokenEvent.parse(data).text));
-    else if (ev.event === "progress") console.error(progressLine(PullProgressEvent.parse(data)));
+    if (ev.event === "token") {
+      const { text } = TokenEvent.parse(data);
+      if (text) out.wrote = true;
+      await Deno.stdout.write(encoder.encode(text));
+    } else if (ev.event === "progress") console.error(progressLine(PullProgressEvent.parse(data)));
     else if (ev.event === "end") end = EndEvent.parse(data);
     else if (ev.event === "error") throw fromEnvelope({ error: data }, 502);
   }

@@ -48,16 +48,23 @@ Deno.addSignalListener("SIGINT", async () => {
 });
 
 let code = 0;
+const out = { wrote: false };
 try {
-  connection = await connectQueen(env.RBEE_QUEEN_URL ?? DEFAULT_QUEEN_URL, rbeeHome(env), () => {
-    console.error("No queen is running; starting one for this command…");
-  });
-  const end = await runInfer(connection.url, cmd, abort.signal);
-  console.log();
+  const home = rbeeHome(env);
+  connection = await connectQueen(
+    env.RBEE_QUEEN_URL ?? DEFAULT_QUEEN_URL,
+    home,
+    `${home}/logs/ephemeral.log`,
+    () => {
+      console.error(`No queen is running; starting one for this command (logs: ${home}/logs/ephemeral.log)`);
+    },
+  );
+  const end = await runInfer(connection.url, cmd, abort.signal, out);
+  if (out.wrote) console.log();
   console.error(summaryLine(end));
 } catch (err) {
   if (interrupted) await new Promise(() => {}); // the SIGINT handler exits
-  console.log();
+  if (out.wrote) console.log();
   code = 1;
   await connection?.close();
   exitWithError(err, code);

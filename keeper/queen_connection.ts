@@ -28,19 +28,30 @@ export async function queenAnswers(url: string, timeoutMs = 1500): Promise<boole
   }
 }
 
-/** Connects to a running queen or starts an ephemeral one (queen + local hive on free ports). */
-export async function connectQueen(url: string, home: string, onStart: () => void): Promise<QueenConnection> {
+/**
+ * Connects to a running queen or starts an ephemeral one (queen + local hive
+ * on free ports). The tree's logs go to `logFile`, not the user's terminal.
+ */
+export async function connectQueen(
+  url: string,
+  home: string,
+  logFile: string,
+  onStart: () => void,
+): Promise<QueenConnection> {
   if (await queenAnswers(url)) return { url, ephemeral: null, close: async () => {} };
   onStart();
+  await Deno.mkdir(logFile.slice(0, logFile.lastIndexOf("/")), { recursive: true });
+  const log = await Deno.open(logFile, { create: true, append: true, mode: 0o600 });
+  const encoder = new TextEncoder();
   const { command, args } = roleCommand("queen");
   const child = await startDaemonChild({
     command,
     args: [...args, "--port", "0", "--hive-port", "0", "--home", home],
-    env: { RBEE_LOG_LEVEL: Deno.env.get("RBEE_LOG_LEVEL") ?? "warn" },
     name: "Queen",
-    forwardStderr: true,
+    onStderrLine: (line) => log.writeSync(encoder.encode(line + "\n")),
     readyTimeoutMs: 60_000,
   });
+  child.exited.finally(() => log.close());
   // The queen stops its hive, which stops its workers; allow for their grace periods.
   return { url: child.url, ephemeral: child, close: async () => void await child.stop(45_000) };
 }

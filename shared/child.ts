@@ -17,6 +17,8 @@ export interface StartChildOptions {
   forwardStderr?: boolean;
   /** A name used in error messages. */
   name: string;
+  /** Called with each stderr line (the child's log). */
+  onStderrLine?: (line: string) => void;
   /** Called with each stdout line (the listening line included). */
   onStdoutLine?: (line: string) => void;
 }
@@ -51,6 +53,7 @@ export async function startDaemonChild(opts: StartChildOptions): Promise<DaemonC
     tail.push(line);
     if (tail.length > TAIL_LINES) tail.shift();
     if (opts.forwardStderr) writeStderr(line);
+    opts.onStderrLine?.(line);
   });
   const listening = Promise.withResolvers<string>();
   // Keep draining stdout after the listening line so the child never blocks on a full pipe.

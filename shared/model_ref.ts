@@ -33,6 +33,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
 const SUBFOLDER_PART = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const REVISION = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,127}$/;
 // Printable characters only, none with a meaning to a shell.
+// deno-lint-ignore no-control-regex
 const SAFE_PATH = /^[^\u0000-\u001f\u007f;&|`$<>"'\\*?!(){}\[\]]+$/;
 
 function invalid(ref: string, why: string): RbeeError {

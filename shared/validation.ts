@@ -32,6 +32,7 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, what = 
 // zod's messages describe expectations ("Too big: expected number to be <=2"),
 // and for enums/literals they list the allowed options, never the received value.
 function safeMessage(issue: z.core.$ZodIssue): string {
+  // deno-lint-ignore no-control-regex
   const text = issue.message.replace(/[\u0000-\u001f\u007f]/g, " ");
   return text.length > 200 ? text.slice(0, 200) + "…" : text;
 }

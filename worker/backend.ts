@@ -32,6 +32,18 @@ export function backendUnavailable(backend: Backend, reason: string): RbeeError 
   );
 }
 
+/**
+ * A one-line reason from an execution provider's start-up failure: the
+ * provider's own diagnosis without the C++ frames and source paths around it.
+ */
+export function describeProviderFailure(message: string): string {
+  const line = message.split("\n")[0];
+  const adapter = line.match(/Failed to get a WebGPU adapter[^.]*/);
+  if (adapter) return `no WebGPU adapter found (${adapter[0]})`;
+  const cleaned = line.replace(/\S*\/\S+/g, "").replace(/\s+/g, " ").trim();
+  return cleaned.slice(0, 300) || "the execution provider failed to start";
+}
+
 /** Gathers {@link MachineFacts} from the disk. */
 export function probeMachine(ortLibraryDir: string | null): MachineFacts {
   const ortLibraries: string[] = [];
@@ -52,8 +64,14 @@ export function probeMachine(ortLibraryDir: string | null): MachineFacts {
   return { ortLibraries, nvidiaDriver };
 }
 
-/** Throws `BACKEND_UNAVAILABLE` when the backend certainly cannot run here. */
-export function assertBackendAvailable(backend: Backend, ortLibraryDir: string | null): void {
+/** Throws `BACKEND_UNAVAILABLE` when the backend certainly cannot run here, `INVALID_DEVICE` for a bad index. */
+export function assertBackendAvailable(backend: Backend, device: number, ortLibraryDir: string | null): void {
+  if (backend !== "cuda" && device !== 0) {
+    throw new RbeeError("INVALID_DEVICE", `Backend '${backend}' has only device 0, not '${device}'`, {
+      backend,
+      device,
+    });
+  }
   const reason = backendUnavailableReason(backend, probeMachine(ortLibraryDir));
   if (reason) throw backendUnavailable(backend, reason);
 }

@@ -28,7 +28,7 @@ function fail(err: unknown): never {
 let config;
 try {
   config = loadConfig(Deno.args, Deno.env.toObject());
-  assertBackendAvailable(config.backend, ortLibraryDir());
+  assertBackendAvailable(config.backend, config.device, ortLibraryDir());
 } catch (err) {
   fail(err);
 }

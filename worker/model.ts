@@ -7,7 +7,7 @@
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from "@huggingface/transformers";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { assertBackendAvailable, backendUnavailable } from "./backend.ts";
+import { assertBackendAvailable, backendUnavailable, describeProviderFailure } from "./backend.ts";
 import type { Backend } from "../shared/contracts/worker.ts";
 import type { ChatMessage } from "../shared/contracts/inference.ts";
 import { RbeeError } from "../shared/errors.ts";
@@ -50,8 +50,9 @@ export function ortLibraryDir(): string | null {
 }
 
 function executionProviders(backend: Backend, device: number) {
-  if (backend === "cpu") return ["cpu"];
-  return [{ name: backend, deviceId: device }];
+  if (backend === "cuda") return [{ name: "cuda", deviceId: device }];
+  // onnxruntime-node's WebGPU provider picks its adapter itself and takes no device index.
+  return [backend];
 }
 
 /** Files a model folder must hold, relative to it. */
@@ -74,7 +75,7 @@ function assertModelFolder(dir: string): void {
 
 /** Loads the model folder on `backend`; throws BACKEND_UNAVAILABLE when the provider cannot start. */
 export async function loadModel(dir: string, backend: Backend, device: number): Promise<LanguageModel> {
-  assertBackendAvailable(backend, ortLibraryDir());
+  assertBackendAvailable(backend, device, ortLibraryDir());
   assertModelFolder(dir);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -96,7 +97,7 @@ export async function loadModel(dir: string, backend: Backend, device: number): 
       session_options: { executionProviders: executionProviders(backend, device) },
     });
   } catch (err) {
-    if (backend !== "cpu") throw backendUnavailable(backend, firstLine(err));
+    if (backend !== "cpu") throw backendUnavailable(backend, describeProviderFailure(String(err)));
     throw new RbeeError("INVALID_MODEL_FILE", `Cannot load the model: ${firstLine(err)}`);
   }
   return wrap(tokenizer, model);

@@ -1,0 +1,85 @@
+/**
+ * Starting rbee's real processes for cross-process tests: a hub (the local
+ * mirror served like the Hugging Face hub, or the real hub where the mirror is
+ * absent), a temporary RBEE_HOME, and a queen launched exactly as `deno task
+ * queen` launches it, with its whole log captured.
+ */
+import { type DaemonChild, startDaemonChild } from "../../shared/child.ts";
+import { roleCommand } from "../../shared/permissions.ts";
+import { type FakeHub, hfMirrorDir, startFakeHub } from "./fake_hub.ts";
+import { pidsMentioning, waitGone } from "./processes.ts";
+
+/** A test's world: a hub, a home folder, and the environment pointing at them. */
+export interface TestWorld {
+  home: string;
+  hub: FakeHub | null;
+  env: Record<string, string>;
+  /** Stops the hub, checks nothing mentioning the home is left running, removes the home. */
+  close(): Promise<void>;
+}
+
+/** Creates a temporary RBEE_HOME and a hub serving the mirror (or the real hub when absent). */
+export async function createWorld(): Promise<TestWorld> {
+  const home = await Deno.makeTempDir({ prefix: "rbee-test-" });
+  const mirror = hfMirrorDir();
+  const hub = mirror ? await startFakeHub({ root: mirror }) : null;
+  const env: Record<string, string> = { RBEE_HOME: home, RBEE_LOG_LEVEL: "info" };
+  if (hub) env.HF_ENDPOINT = hub.url;
+  return {
+    home,
+    hub,
+    env,
+    close: async () => {
+      await hub?.close();
+      const left = await waitGone(pidsMentioning(home), 10_000);
+      for (const pid of left) Deno.kill(pid, "SIGKILL");
+      await Deno.remove(home, { recursive: true });
+      if (left.length) throw new Error(`Processes left running after the test: ${left.join(", ")}`);
+    },
+  };
+}
+
+/** A queen started like `deno task queen`, with a local hive on a free port, and its log lines. */
+export interface TestQueen {
+  url: string;
+  child: DaemonChild;
+  log: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts a persistent queen (and through it a hive) in `world`. */
+export async function startQueen(world: TestWorld, extraArgs: string[] = []): Promise<TestQueen> {
+  const { command, args } = roleCommand("queen");
+  const log: string[] = [];
+  const child = await startDaemonChild({
+    command,
+    args: [...args, "--port", "0", "--hive-port", "0", "--home", world.home, ...extraArgs],
+    env: world.env,
+    name: "Queen",
+    onStderrLine: (line) => log.push(line),
+    readyTimeoutMs: 60_000,
+  });
+  return {
+    url: child.url,
+    child,
+    log,
+    stop: async () => {
+      await child.stop(40_000);
+    },
+  };
+}
+
+/** Runs `rbee` (as `deno task rbee` does) to completion. */
+export async function runRbee(world: TestWorld, args: string[], extraEnv: Record<string, string> = {}) {
+  const { command, args: base } = roleCommand("keeper");
+  const out = await new Deno.Command(command, {
+    args: [...base, ...args],
+    env: { ...world.env, ...extraEnv },
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** The greedy continuation of `Once upon a time` by stories260K, from llama2.c's reference. */
+export const REFERENCE_STORY = ", there was a little girl named Lily. She loved to play outside in the park.";
