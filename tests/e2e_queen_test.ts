@@ -60,7 +60,8 @@ Deno.test("tokens stream as they are generated, and a disconnect stops the worke
     const decoder = new TextDecoder();
     let chunksWithTokens = 0, tokens = 0;
     while (tokens < 40) {
-      const { value } = await reader.read();
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended after ${tokens} tokens`);
       const n = decoder.decode(value).split("event: token").length - 1;
       if (n > 0) chunksWithTokens++;
       tokens += n;
