@@ -15,6 +15,11 @@ for (const role of roles) {
     .output();
   if (code !== 0) {
     console.error(`error: compiling ${role} failed (exit code ${code})`);
+    if (!Deno.env.get("DENORT_BIN")) {
+      console.error(
+        "hint: deno compile downloads its runtime (denort) once; offline, set DENORT_BIN to a local copy",
+      );
+    }
     Deno.exit(code);
   }
 }

@@ -65,14 +65,15 @@ export function denoRunArgs(role: Role, scope: PermissionScope = {}): string[] {
   return ["run", "--no-prompt", ...roleFlags(role, scope), roleEntry(role)];
 }
 
-/** `deno compile` arguments that build a role's binary with the same flags. */
+/**
+ * `deno compile` arguments that build a role's binary with the same flags.
+ * npm packages, onnxruntime's native addon included, are embedded by Deno.
+ */
 export function denoCompileArgs(role: Role, outDir = "dist"): string[] {
-  const extra = role === "worker" ? ["--include", "node_modules/onnxruntime-node"] : [];
   return [
     "compile",
     "--no-prompt",
     ...roleFlags(role),
-    ...extra,
     "--output",
     `${outDir}/${ROLE_BINARY[role]}`,
     roleEntry(role),

@@ -1,0 +1,112 @@
+/**
+ * The hive's worker routes: list, spawn, stop, the worker's ready callback,
+ * and inference proxied to a worker (its stream relayed as it comes).
+ */
+import { Hono } from "hono";
+import { SpawnWorkerRequest, WorkerId, WorkerReady } from "../shared/contracts/worker.ts";
+import { fromEnvelope, RbeeError } from "../shared/errors.ts";
+import { type AppEnv, CORRELATION_HEADER, correlationId, jsonBody } from "../shared/http.ts";
+import { relayStream } from "../shared/relay.ts";
+import { followRequest } from "../shared/abort.ts";
+import { readJsonBody, validate } from "../shared/validation.ts";
+import type { ModelProvider } from "./model_routes.ts";
+import type { Supervisor } from "./supervisor.ts";
+
+const MAX_INFERENCE_BODY = 1024 * 1024;
+
+function workerIdParam(id: string): string {
+  return validate(WorkerId, id, "worker id");
+}
+
+/** Routes under `/v1/workers`. */
+export function workerRoutes(supervisor: Supervisor, models: ModelProvider): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/", (c) => c.json({ workers: supervisor.list() }));
+
+  app.post("/", async (c) => {
+    const req = await jsonBody(c, SpawnWorkerRequest);
+    const model = await models.ensure(req.model, undefined, c.req.raw.signal);
+    const info = await supervisor.spawn({
+      model: model.ref,
+      modelDir: model.path,
+      backend: req.backend,
+      device: req.device,
+    });
+    return c.json(info, 201);
+  });
+
+  app.delete("/:id", async (c) => {
+    const id = workerIdParam(c.req.param("id"));
+    await supervisor.stop(id);
+    return c.json({ stopped: id });
+  });
+
+  app.post("/:id/ready", async (c) => {
+    const id = workerIdParam(c.req.param("id"));
+    const body = await jsonBody(c, WorkerReady);
+    if (body.worker_id !== id) {
+      throw new RbeeError("VALIDATION_ERROR", "Worker id in the body does not match the URL");
+    }
+    supervisor.markReady(id);
+    return c.json({ ok: true });
+  });
+
+  app.post("/:id/inference", async (c) => {
+    const id = workerIdParam(c.req.param("id"));
+    const body = await readJsonBody(c.req.raw, MAX_INFERENCE_BODY);
+    return await proxyInference(supervisor, id, body, c.req.raw.signal, correlationId(c));
+  });
+  return app;
+}
+
+/** Forwards an inference request to a worker and relays its stream, keeping the worker busy meanwhile. */
+async function proxyInference(
+  supervisor: Supervisor,
+  id: string,
+  body: unknown,
+  signal: AbortSignal,
+  cid: string,
+): Promise<Response> {
+  const url = supervisor.urlOf(id);
+  if (!url || !supervisor.acquire(id)) {
+    const state = supervisor.get(id).state;
+    if (state === "busy") {
+      return Response.json(new RbeeError("ALL_SLOTS_BUSY", `Worker '${id}' is busy`).toEnvelope(), {
+        status: 503,
+        headers: { "retry-after": "1" },
+      });
+    }
+    throw new RbeeError("WORKER_NOT_FOUND", `Worker '${id}' is not ready (state '${state}')`);
+  }
+  const abort = followRequest(signal);
+  let res: Response;
+  try {
+    res = await fetch(`${url}/v1/inference`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [CORRELATION_HEADER]: cid },
+      body: JSON.stringify(body),
+      signal: abort.signal,
+    });
+  } catch {
+    supervisor.release(id);
+    throw new RbeeError("WORKER_CRASHED", `Worker '${id}' did not answer`);
+  } finally {
+    abort.detach();
+  }
+  if (!res.ok || !res.body) {
+    supervisor.release(id);
+    throw fromEnvelope(await res.json().catch(() => null), res.status);
+  }
+  const stream = relayStream(
+    res.body,
+    () => {
+      supervisor.release(id);
+      abort.abort(); // closes the connection to the worker, which stops generating
+    },
+    () => new RbeeError("WORKER_CRASHED", `Worker '${id}' stopped in the middle of the stream`),
+  );
+  return new Response(stream, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  });
+}
