@@ -3,12 +3,14 @@
  */
 import type { Command } from "./command.ts";
 import { inferCommand } from "./infer_command.ts";
+import { auditCommand } from "./audit_command.ts";
 import { DEFAULT_QUEEN_URL } from "./queen_connection.ts";
 import { exitWithError } from "../shared/flags.ts";
 
 /** Every subcommand, by name. */
 const COMMANDS: Record<string, Command> = {
   infer: inferCommand,
+  audit: auditCommand,
 };
 
 function usage(): string {
