@@ -58,6 +58,7 @@ function parseFileRef(ref: string): FileModelRef {
   const path = ref.slice("file:".length);
   if (!path) throw invalid(ref, "the path is empty");
   if (!SAFE_PATH.test(path)) throw invalid(ref, "the path contains control or shell characters");
+  if (hasDotDot(path)) throw invalid(ref, "the path must not contain '..'");
   return { kind: "file", path };
 }
 

@@ -33,6 +33,7 @@ Deno.test("refuses hostile references with INVALID_MODEL_REF", () => {
       "hf:org/re;po",
       "file:/tmp/x;rm -rf /",
       "file:$(id)",
+      "file:../../etc",
       "file:a\u0000b",
       "ollama:llama3",
       "hf:org/" + "r".repeat(600),

@@ -1,0 +1,60 @@
+/**
+ * What a hive reports about the workers it supervises, beyond the basic
+ * {@link WorkerInfo}: port, slots, restarts, heartbeats, the placement's
+ * circuit breaker and how the last process ended.
+ */
+import { z } from "zod";
+import { Backend, DeviceIndex, WorkerInfo } from "./worker.ts";
+
+/** A placement's circuit breaker as shown to operators. */
+export const BreakerView = z.object({
+  state: z.enum(["closed", "open", "half_open"]),
+  /** Failures counted in the breaker's window. */
+  failures: z.number().int(),
+  /** When an open breaker allows its next trial start. */
+  retry_at: z.string().optional(),
+});
+/** A placement's circuit breaker as shown to operators. */
+export type BreakerView = z.infer<typeof BreakerView>;
+
+/** How a worker process ended. */
+export const WorkerExit = z.object({
+  code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  /** Set when the hive had to SIGKILL it. */
+  forced: z.boolean(),
+  stderr_tail: z.array(z.string()),
+});
+/** How a worker process ended. */
+export type WorkerExit = z.infer<typeof WorkerExit>;
+
+/** One supervised worker. */
+export const WorkerStatus = WorkerInfo.extend({
+  port: z.number().int().nullable(),
+  slots: z.number().int().min(1),
+  active: z.number().int().min(0),
+  restart_count: z.number().int().min(0),
+  last_heartbeat: z.string().nullable(),
+  breaker: BreakerView,
+  /** Set while a restart is scheduled. */
+  next_restart_at: z.string().optional(),
+  last_exit: WorkerExit.optional(),
+  /** True for a worker left by a previous hive run and taken over by this one. */
+  adopted: z.boolean().optional(),
+});
+/** One supervised worker. */
+export type WorkerStatus = z.infer<typeof WorkerStatus>;
+
+/** `GET /v1/workers` on a hive. */
+export const WorkerStatusList = z.object({ workers: z.array(WorkerStatus) });
+/** `GET /v1/workers` on a hive. */
+export type WorkerStatusList = z.infer<typeof WorkerStatusList>;
+
+/** Operator reset of a placement's breaker. */
+export const ResetBreakerRequest = z.object({
+  model: z.string().min(1).max(512),
+  backend: Backend.default("cpu"),
+  device: DeviceIndex.default(0),
+});
+/** Operator reset of a placement's breaker. */
+export type ResetBreakerRequest = z.infer<typeof ResetBreakerRequest>;
