@@ -16,6 +16,8 @@ export const HiveConfig = ListenConfig.extend({
   hfEndpoint: z.url(),
   hfToken: z.string().optional(),
   workerLoadTimeoutMs: z.number().int().min(1000),
+  tokenFile: z.string().optional(),
+  auditDir: z.string().optional(),
 });
 /** Hive configuration. */
 export type HiveConfig = z.infer<typeof HiveConfig>;
@@ -29,9 +31,13 @@ Usage: rbee-hive [options]
   --port N        port (default ${HIVE_PORT}; 0 picks a free one)
   --name NAME     this hive's name (default: local)
   --home DIR      state folder (default: RBEE_HOME, else ~/.rbee)
+  --token-file F  callers (the queen) must send this token (also CREDENTIALS_DIRECTORY/rbee-token,
+                  RBEE_TOKEN_FILE or RBEE_TOKEN); required unless bound to loopback
+  --audit-dir DIR write the tamper-evident audit log there (or RBEE_AUDIT_DIR)
   --help          this text
 
-Environment: RBEE_HOME, HF_ENDPOINT (hub URL), HF_TOKEN (hub access token).`;
+Environment: RBEE_HOME, HF_ENDPOINT (hub URL), HF_TOKEN (hub access token).
+SIGHUP re-reads the token.`;
 
 /** Builds the hive configuration from its arguments and environment. */
 export function loadConfig(args: string[], env: Record<string, string | undefined>): HiveConfig {
@@ -39,6 +45,8 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     ...LISTEN_FLAGS,
     name: { type: "string" },
     home: { type: "string" },
+    "token-file": { type: "string" },
+    "audit-dir": { type: "string" },
   });
   return validate(HiveConfig, {
     host: pick(values.host, env.RBEE_HIVE_HOST, "127.0.0.1"),
@@ -48,5 +56,7 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     hfEndpoint: pick(env.HF_ENDPOINT, "https://huggingface.co"),
     hfToken: pick(env.HF_TOKEN),
     workerLoadTimeoutMs: Number(pick(env.RBEE_WORKER_LOAD_TIMEOUT_MS, "120000")),
+    tokenFile: values["token-file"],
+    auditDir: pick(values["audit-dir"], env.RBEE_AUDIT_DIR),
   }, "hive configuration");
 }

@@ -10,6 +10,7 @@ import { onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
 import { exitWithError } from "../shared/flags.ts";
 import { createLogger } from "../shared/log.ts";
 import { roleCommand } from "../shared/permissions.ts";
+import { setupDaemonSecurity } from "../shared/daemon_security.ts";
 
 if (Deno.args.includes("--help")) {
   console.log(HIVE_USAGE);
@@ -22,6 +23,19 @@ try {
   exitWithError(err, 2);
 }
 const log = createLogger("hive", undefined, { hive: config.name });
+let security;
+try {
+  security = setupDaemonSecurity({
+    service: "hive",
+    host: config.host,
+    tokenFile: config.tokenFile,
+    auditDir: config.auditDir,
+    env: Deno.env.toObject(),
+    log,
+  });
+} catch (err) {
+  exitWithError(err, 2);
+}
 let hiveUrl = "";
 const supervisor = new Supervisor({
   log,
@@ -51,7 +65,14 @@ const supervisor = new Supervisor({
   },
 });
 const models = createModelProvider(config, log);
-const app = createHiveApp({ name: config.name, supervisor, models, log });
+const app = createHiveApp({
+  name: config.name,
+  supervisor,
+  models,
+  log,
+  tokens: security.tokens,
+  onAuth: security.onAuth,
+});
 const daemon = serveDaemon(app.fetch, { host: config.host, port: config.port });
 hiveUrl = `http://127.0.0.1:${daemon.port}`;
 log.info("Hive listening", { url: daemon.url, home: config.home });

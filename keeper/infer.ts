@@ -5,6 +5,7 @@
 import { EndEvent, PullProgressEvent, TokenEvent } from "../shared/contracts/inference.ts";
 import { fromEnvelope, RbeeError } from "../shared/errors.ts";
 import { readSse } from "../shared/sse.ts";
+import { authHeaders } from "../shared/auth.ts";
 import type { InferCommand } from "./infer_args.ts";
 
 const encoder = new TextEncoder();
@@ -27,14 +28,15 @@ export function progressLine(p: PullProgressEvent): string {
 /** Runs the request against the queen at `url`; resolves with the end event. `out.wrote` tells if text was printed. */
 export async function runInfer(
   url: string,
+  token: string | null,
   cmd: InferCommand,
   signal: AbortSignal,
   out: { wrote: boolean } = { wrote: false },
 ): Promise<EndEvent> {
-  const { prompt, ...rest } = cmd;
+  const { prompt, tokenFile: _local, ...rest } = cmd;
   const res = await fetch(`${url}/v2/inference`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...authHeaders(token) },
     body: JSON.stringify({ ...rest, prompt }),
     signal,
   });

@@ -24,6 +24,7 @@ Usage: rbee infer [options] PROMPT
   --top-k K           keep the K most likely tokens (default 0 = all)
   --seed S            same seed, same text
   --stop TEXT         stop before TEXT (repeatable)
+  --token-file FILE   token for the queen (else RBEE_TOKEN_FILE or RBEE_TOKEN)
 
 Tokens go to stdout; progress and a summary (tokens, time to first token,
 tokens/s) go to stderr. Ctrl+C cancels and exits with code 130.
@@ -36,6 +37,7 @@ export const InferCommand = SamplingParams.extend({
   backend: Backend,
   device: DeviceIndex,
   prompt: z.string().max(256 * 1024),
+  tokenFile: z.string().optional(),
 });
 /** A parsed `rbee infer` command. */
 export type InferCommand = z.infer<typeof InferCommand>;
@@ -56,6 +58,7 @@ export function parseInferArgs(args: string[]): InferCommand {
     "top-k": { type: "string" },
     seed: { type: "string" },
     stop: { type: "string", multiple: true },
+    "token-file": { type: "string" },
   }, true);
   if (positionals.length === 0) {
     throw new RbeeError("VALIDATION_ERROR", "A prompt is required: rbee infer PROMPT");
@@ -73,5 +76,6 @@ export function parseInferArgs(args: string[]): InferCommand {
     top_k: num(values["top-k"]),
     seed: num(values.seed),
     stop: values.stop,
+    tokenFile: values["token-file"],
   }, "arguments");
 }

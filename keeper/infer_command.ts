@@ -8,6 +8,7 @@ import { connectQueen, DEFAULT_QUEEN_URL, type QueenConnection } from "./queen_c
 import type { Command } from "./command.ts";
 import { rbeeHome } from "../shared/daemon_config.ts";
 import { exitWithError } from "../shared/flags.ts";
+import { clientToken } from "./client_token.ts";
 
 /** The `infer` command. */
 export const inferCommand: Command = {
@@ -34,10 +35,11 @@ export const inferCommand: Command = {
     try {
       const home = rbeeHome(env);
       const logFile = `${home}/logs/ephemeral.log`;
-      connection = await connectQueen(env.RBEE_QUEEN_URL ?? DEFAULT_QUEEN_URL, home, logFile, () => {
+      const token = clientToken(cmd.tokenFile, env);
+      connection = await connectQueen(env.RBEE_QUEEN_URL ?? DEFAULT_QUEEN_URL, token, home, logFile, () => {
         console.error(`No queen is running; starting one for this command (logs: ${logFile})`);
       });
-      const end = await runInfer(connection.url, cmd, abort.signal, out);
+      const end = await runInfer(connection.url, connection.token, cmd, abort.signal, out);
       if (out.wrote) console.log();
       console.error(summaryLine(end));
       await connection.close();

@@ -10,6 +10,8 @@ import { DEFAULT_MODEL, formatModelRef, parseModelRef } from "../shared/model_re
 import type { HiveClient } from "./hive_client.ts";
 import { inferenceRoutes } from "./inference_routes.ts";
 import type { Router } from "./router.ts";
+import { type AuthOutcome, requireToken, type TokenHolder } from "../shared/auth.ts";
+import type { DeadlinePolicy } from "../shared/deadline.ts";
 
 /** What the queen's routes need. */
 export interface QueenDeps {
@@ -17,12 +19,16 @@ export interface QueenDeps {
   hives: () => HiveClient[];
   defaultBackend: Backend;
   log: Logger;
+  tokens: TokenHolder;
+  onAuth?: (outcome: AuthOutcome, path: string) => void;
+  deadlines: DeadlinePolicy;
 }
 
 /** Builds the queen's app. */
 export function createQueenApp(deps: QueenDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   installCommonHandlers(app, deps.log);
+  app.use(requireToken(deps.tokens, deps.onAuth));
 
   app.get("/health", (c) => c.json({ status: "ok", hives: deps.hives().length }));
 
@@ -36,6 +42,6 @@ export function createQueenApp(deps: QueenDeps): Hono<AppEnv> {
   });
 
   app.get("/v2/hives", (c) => c.json({ hives: deps.hives().map((h) => ({ name: h.name, url: h.url })) }));
-  app.route("/", inferenceRoutes(deps.router, deps.defaultBackend));
+  app.route("/", inferenceRoutes(deps.router, deps.defaultBackend, deps.deadlines));
   return app;
 }

@@ -18,6 +18,13 @@ export const QueenConfig = ListenConfig.extend({
   /** Port for the local hive the queen starts (0 = any free port). */
   localHivePort: z.coerce.number().int().min(0).max(65535),
   defaultBackend: Backend,
+  tokenFile: z.string().optional(),
+  /** Token file of a hive given with --hive-url (else RBEE_HIVE_TOKEN). */
+  hiveTokenFile: z.string().optional(),
+  auditDir: z.string().optional(),
+  /** Deadline applied to requests that carry none, and the longest allowed. */
+  defaultTimeoutMs: z.number().int().min(1),
+  maxTimeoutMs: z.number().int().min(1),
 });
 /** Queen configuration. */
 export type QueenConfig = z.infer<typeof QueenConfig>;
@@ -33,7 +40,15 @@ Usage: queen-rbee [options]
   --hive-url URL      use this running hive instead of starting one here
   --hive-port N       port of the hive started here (default 7835)
   --backend B         backend when a request names none: cpu | cuda | webgpu (default cpu)
+  --token-file FILE   clients must send this token (also CREDENTIALS_DIRECTORY/rbee-token,
+                      RBEE_TOKEN_FILE or RBEE_TOKEN); required unless bound to loopback
+  --hive-token-file F token of the hive given by --hive-url (or RBEE_HIVE_TOKEN)
+  --audit-dir DIR     write the tamper-evident audit log there (or RBEE_AUDIT_DIR)
   --help              this text
+
+Requests may carry X-Request-Deadline (RFC 3339 or epoch ms) or X-Request-Timeout-Ms;
+RBEE_DEFAULT_TIMEOUT_MS (default 600000) applies otherwise, RBEE_MAX_TIMEOUT_MS
+(default 3600000) caps them. SIGHUP re-reads the token.
 
 Without --hive-url the queen starts a hive on this machine as its child and
 stops it (and its workers) when it stops.`;
@@ -46,6 +61,9 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     "hive-url": { type: "string" },
     "hive-port": { type: "string" },
     backend: { type: "string" },
+    "token-file": { type: "string" },
+    "hive-token-file": { type: "string" },
+    "audit-dir": { type: "string" },
   });
   return validate(QueenConfig, {
     host: pick(values.host, env.RBEE_QUEEN_HOST, "127.0.0.1"),
@@ -54,5 +72,10 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     hiveUrl: pick(values["hive-url"], env.RBEE_HIVE_URL),
     localHivePort: pick(values["hive-port"], "7835"),
     defaultBackend: pick(values.backend, env.RBEE_BACKEND, "cpu"),
+    tokenFile: values["token-file"],
+    hiveTokenFile: values["hive-token-file"],
+    auditDir: pick(values["audit-dir"], env.RBEE_AUDIT_DIR),
+    defaultTimeoutMs: Number(pick(env.RBEE_DEFAULT_TIMEOUT_MS, "600000")),
+    maxTimeoutMs: Number(pick(env.RBEE_MAX_TIMEOUT_MS, "3600000")),
   }, "queen configuration");
 }

@@ -7,10 +7,12 @@ import { PullProgressEvent } from "../shared/contracts/inference.ts";
 import { fromEnvelope, RbeeError } from "../shared/errors.ts";
 import { CORRELATION_HEADER } from "../shared/http.ts";
 import { readSse } from "../shared/sse.ts";
+import { authHeaders } from "../shared/auth.ts";
+import { deadlineHeaders } from "../shared/deadline.ts";
 
 /** A hive as the queen reaches it. */
 export class HiveClient {
-  constructor(readonly name: string, readonly url: string) {}
+  constructor(readonly name: string, readonly url: string, private readonly token: string | null = null) {}
 
   /** The hive's workers. */
   async listWorkers(signal?: AbortSignal): Promise<WorkerInfo[]> {
@@ -41,8 +43,14 @@ export class HiveClient {
   }
 
   /** Opens an inference stream on a worker; the response body is the worker's SSE stream. */
-  async inference(workerId: string, body: unknown, cid: string, signal?: AbortSignal): Promise<Response> {
-    return await this.#call("POST", `/v1/workers/${workerId}/inference`, body, signal, cid);
+  async inference(
+    workerId: string,
+    body: unknown,
+    cid: string,
+    signal?: AbortSignal,
+    deadline: number | null = null,
+  ): Promise<Response> {
+    return await this.#call("POST", `/v1/workers/${workerId}/inference`, body, signal, cid, deadline);
   }
 
   async #call(
@@ -51,8 +59,13 @@ export class HiveClient {
     body: unknown,
     signal?: AbortSignal,
     cid?: string,
+    deadline: number | null = null,
   ): Promise<Response> {
-    const headers: Record<string, string> = { "content-type": "application/json" };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      ...authHeaders(this.token),
+      ...deadlineHeaders(deadline),
+    };
     if (cid) headers[CORRELATION_HEADER] = cid;
     let res: Response;
     try {

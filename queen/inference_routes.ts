@@ -11,10 +11,20 @@ import { ChatCompletionRequest, CompletionRequest } from "../shared/contracts/op
 import { RbeeError } from "../shared/errors.ts";
 import { type AppEnv, correlationId, jsonBody } from "../shared/http.ts";
 import { followRequest } from "../shared/abort.ts";
+import {
+  type DeadlinePolicy,
+  deadlineSignal,
+  effectiveDeadline,
+  requestedDeadline,
+} from "../shared/deadline.ts";
 import { DEFAULT_MODEL } from "../shared/model_ref.ts";
+import { InFlight, onIteratorEnd } from "./in_flight.ts";
 import { chatToNative, completionToNative, fullResponse, type OpenAiKind } from "./openai.ts";
 import type { RoutedRequest, Router } from "./router.ts";
 import { collect, nativeSse, openAiSse, type StartedStream, startStream } from "./streams.ts";
+
+/** Request ids as the queen hands them out (its correlation ids). */
+const RequestId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "Expected a request id");
 
 /** Body of the native `POST /v2/inference`. */
 export const NativeInferenceRequest = z.intersection(
@@ -26,24 +36,59 @@ export const NativeInferenceRequest = z.intersection(
   InferenceRequest,
 );
 
-/** Starts routing and waits for the first event; the work stops when the client goes away. */
-async function begin(router: Router, c: Context<AppEnv>, req: RoutedRequest) {
+/**
+ * Starts routing and waits for the first event; the work stops when the
+ * client goes away or the request's deadline passes.
+ */
+async function begin(
+  router: Router,
+  c: Context<AppEnv>,
+  req: Omit<RoutedRequest, "deadline">,
+  policy: DeadlinePolicy,
+  inFlight: InFlight,
+) {
+  const now = Date.now();
+  const deadline = effectiveDeadline(requestedDeadline(c.req.raw.headers, now), now, policy);
   const abort = followRequest(c.req.raw.signal);
-  const stream: StartedStream | null = await startStream(router.run(req, correlationId(c), abort.signal));
-  if (!stream) throw new RbeeError("INTERNAL", "Inference ended without any event");
+  const signal = AbortSignal.any([abort.signal, deadlineSignal(deadline, now)]);
+  const id = correlationId(c);
+  const unregister = inFlight.add(id, () => abort.abort());
+  let stream: StartedStream | null;
+  try {
+    stream = await startStream(router.run({ ...req, deadline }, id, signal));
+  } catch (err) {
+    unregister();
+    throw err;
+  }
+  if (!stream) {
+    unregister();
+    throw new RbeeError("INTERNAL", "Inference ended without any event");
+  }
+  stream.rest = onIteratorEnd(stream.rest, unregister);
   // From here on the response is streaming: only its cancellation means the client left.
   abort.detach();
   return { stream, cancel: () => abort.abort() };
 }
 
 /** Inference routes, mounted at the root. */
-export function inferenceRoutes(router: Router, defaultBackend: z.infer<typeof Backend>): Hono<AppEnv> {
+export function inferenceRoutes(
+  router: Router,
+  defaultBackend: z.infer<typeof Backend>,
+  deadlines: DeadlinePolicy,
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const inFlight = new InFlight();
+
+  app.delete("/v2/requests/:id", (c) => {
+    const id = validate(RequestId, c.req.param("id"), "request id");
+    if (!inFlight.cancel(id)) throw new RbeeError("NOT_FOUND", `No request '${id}' is in progress`);
+    return c.json({ cancelled: id });
+  });
 
   app.post("/v2/inference", async (c) => {
     const { model, backend, device, ...params } = await jsonBody(c, NativeInferenceRequest);
     const req = { model, backend: backend ?? defaultBackend, device, params: params as InferenceRequest };
-    const { stream, cancel } = await begin(router, c, req);
+    const { stream, cancel } = await begin(router, c, req, deadlines, inFlight);
     return nativeSse(stream, cancel);
   });
 
@@ -68,7 +113,7 @@ export function inferenceRoutes(router: Router, defaultBackend: z.infer<typeof B
       created: Math.floor(Date.now() / 1000),
       model: body.model,
     };
-    const { stream, cancel } = await begin(router, c, req);
+    const { stream, cancel } = await begin(router, c, req, deadlines, inFlight);
     if (body.stream) {
       return openAiSse(kind, meta, body.stream_options?.include_usage ?? false, stream, cancel);
     }

@@ -5,12 +5,17 @@
 import { type DaemonChild, startDaemonChild } from "../shared/child.ts";
 import { roleCommand } from "../shared/permissions.ts";
 
-/** Starts `rbee-hive` on 127.0.0.1 with the queen's state folder; resolves once it listens. */
-export async function startLocalHive(home: string, port: number): Promise<DaemonChild> {
+/**
+ * Starts `rbee-hive` on 127.0.0.1 with the queen's state folder and a token
+ * only the queen knows; resolves once it listens.
+ */
+export async function startLocalHive(home: string, port: number, token: string): Promise<DaemonChild> {
   const { command, args } = roleCommand("hive");
   return await startDaemonChild({
     command,
     args: [...args, "--host", "127.0.0.1", "--port", String(port), "--home", home, "--name", "local"],
+    // The hive must not inherit the queen's own token file settings.
+    env: { RBEE_TOKEN: token, RBEE_TOKEN_FILE: "" },
     name: "Local hive",
     forwardStderr: true,
     readyTimeoutMs: 60_000,

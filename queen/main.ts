@@ -12,6 +12,8 @@ import type { DaemonChild } from "../shared/child.ts";
 import { listeningLine, onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
 import { exitWithError } from "../shared/flags.ts";
 import { createLogger } from "../shared/log.ts";
+import { setupDaemonSecurity } from "../shared/daemon_security.ts";
+import { generateToken, loadToken } from "../shared/token.ts";
 
 if (Deno.args.includes("--help")) {
   console.log(QUEEN_USAGE);
@@ -24,6 +26,19 @@ try {
   exitWithError(err, 2);
 }
 const log = createLogger("queen");
+let security;
+try {
+  security = setupDaemonSecurity({
+    service: "queen",
+    host: config.host,
+    tokenFile: config.tokenFile,
+    auditDir: config.auditDir,
+    env: Deno.env.toObject(),
+    log,
+  });
+} catch (err) {
+  exitWithError(err, 2);
+}
 let localHive: DaemonChild | null = null;
 let stopping = false;
 onShutdownSignal(async (signal) => {
@@ -37,7 +52,15 @@ onShutdownSignal(async (signal) => {
 // Bind before starting the hive, so a busy port fails without leaving a child behind.
 const hives: HiveClient[] = [];
 const router = new Router(() => hives, log);
-const app = createQueenApp({ router, hives: () => hives, defaultBackend: config.defaultBackend, log });
+const app = createQueenApp({
+  router,
+  hives: () => hives,
+  defaultBackend: config.defaultBackend,
+  log,
+  tokens: security.tokens,
+  onAuth: security.onAuth,
+  deadlines: { defaultMs: config.defaultTimeoutMs, maxMs: config.maxTimeoutMs },
+});
 let daemon;
 try {
   daemon = serveDaemon(app.fetch, { host: config.host, port: config.port, announce: false });
@@ -45,9 +68,20 @@ try {
   exitWithError(err, 1);
 }
 let hiveUrl = config.hiveUrl;
+let hiveToken: string | null;
+try {
+  hiveToken = hiveUrl
+    ? loadToken(
+      { file: config.hiveTokenFile, credential: "rbee-hive-token", envVar: "RBEE_HIVE_TOKEN" },
+      Deno.env.toObject(),
+    )
+    : generateToken();
+} catch (err) {
+  exitWithError(err, 2);
+}
 if (!hiveUrl) {
   try {
-    localHive = await startLocalHive(config.home, config.localHivePort);
+    localHive = await startLocalHive(config.home, config.localHivePort, hiveToken!);
   } catch (err) {
     exitWithError(err, 1);
   }
@@ -58,6 +92,7 @@ if (!hiveUrl) {
     Deno.exit(1);
   });
 }
-hives.push(new HiveClient("local", hiveUrl));
+hives.push(new HiveClient("local", hiveUrl, hiveToken));
+security.audit?.record({ event: "hive_join", actor: null, subject: "local", outcome: "success" });
 console.log(listeningLine(daemon.url));
 log.info("Queen listening", { url: daemon.url, hive: hiveUrl });

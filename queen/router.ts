@@ -20,6 +20,8 @@ export interface RoutedRequest {
   backend: Backend;
   device: number;
   params: InferenceRequest;
+  /** Absolute deadline (epoch ms) every hop enforces, or null. */
+  deadline?: number | null;
 }
 
 /** Routes requests to workers on the queen's hives. */
@@ -49,7 +51,7 @@ export class Router {
     const release = await this.#lock.acquire(placementKey(placement), signal);
     try {
       const worker = await this.#workerFor(hive, placement, signal, emit);
-      const res = await hive.inference(worker.id, req.params, cid, signal);
+      const res = await hive.inference(worker.id, req.params, cid, signal, req.deadline ?? null);
       await relayEvents(res, emit);
     } finally {
       release();

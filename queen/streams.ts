@@ -5,7 +5,7 @@
  */
 import type { EndEvent, InferenceStreamEvent } from "../shared/contracts/inference.ts";
 import { fromEnvelope, RbeeError, toRbeeError } from "../shared/errors.ts";
-import { sseResponse, type SseSink } from "../shared/sse_response.ts";
+import { sseResponse } from "../shared/sse_response.ts";
 import { type OpenAiKind, type ResponseMeta, streamChunk, usageChunk } from "./openai.ts";
 import { finishReason } from "./openai.ts";
 
@@ -35,21 +35,33 @@ async function* all(stream: StartedStream): AsyncGenerator<InferenceStreamEvent>
   }
 }
 
-/** Drains a stream, reporting an error as an SSE `error` event on `sink`. */
-async function pump(stream: StartedStream, sink: SseSink, onEvent: (ev: InferenceStreamEvent) => void) {
+/**
+ * Drains a stream into `onEvent`; a failure becomes an `error` event.
+ * Returns whether the stream ended in an error (which ends it without `[DONE]`).
+ */
+async function pump(
+  stream: StartedStream,
+  onEvent: (ev: InferenceStreamEvent) => void,
+): Promise<boolean> {
+  let failed = false;
   try {
-    for await (const ev of all(stream)) onEvent(ev);
+    for await (const ev of all(stream)) {
+      if (ev.event === "error") failed = true;
+      onEvent(ev);
+    }
   } catch (err) {
-    sink.send("error", toRbeeError(err).toEnvelope().error);
+    failed = true;
+    onEvent({ event: "error", data: toRbeeError(err).toEnvelope().error });
   }
+  return failed;
 }
 
 /** The native SSE stream: progress, started, token…, end, `[DONE]` (or `error` and the end). */
 export function nativeSse(stream: StartedStream, onClientGone: () => void): Response {
   return sseResponse(async (sink, sseSignal) => {
     sseSignal.addEventListener("abort", onClientGone, { once: true });
-    await pump(stream, sink, (ev) => sink.send(ev.event, ev.data));
-    if (!sseSignal.aborted) sink.send(undefined, "[DONE]");
+    const failed = await pump(stream, (ev) => sink.send(ev.event, ev.data));
+    if (!failed) sink.send(undefined, "[DONE]");
   });
 }
 
@@ -64,7 +76,7 @@ export function openAiSse(
   return sseResponse(async (sink, sseSignal) => {
     sseSignal.addEventListener("abort", onClientGone, { once: true });
     let first = true;
-    await pump(stream, sink, (ev) => {
+    const failed = await pump(stream, (ev) => {
       if (ev.event === "progress") sink.comment(`model ${ev.data.stage} ${ev.data.file ?? ""}`.trim());
       else if (ev.event === "token" && ev.data.text) {
         sink.send(undefined, streamChunk(kind, meta, ev.data.text, null, first));
@@ -83,7 +95,7 @@ export function openAiSse(
         if (includeUsage) sink.send(undefined, usageChunk(kind, meta, ev.data));
       } else if (ev.event === "error") sink.send(undefined, { error: ev.data });
     });
-    if (!sseSignal.aborted) sink.send(undefined, "[DONE]");
+    if (!failed) sink.send(undefined, "[DONE]");
   });
 }
 

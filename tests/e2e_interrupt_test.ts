@@ -5,7 +5,7 @@
 import { assertEquals, assertTrue } from "../shared/testing.ts";
 import { roleCommand } from "../shared/permissions.ts";
 import { closedPortUrl } from "./support/fake_hub.ts";
-import { createWorld, startQueen, type TestWorld } from "./support/cluster.ts";
+import { createWorld, startQueen, type TestWorld, waitForLog } from "./support/cluster.ts";
 import { pidsMentioning } from "./support/processes.ts";
 
 /** Starts `rbee infer`, waits for `minChars` of streamed text, sends SIGINT; returns exit code and text. */
@@ -37,13 +37,7 @@ Deno.test("Ctrl+C cancels the request on a persistent queen, which keeps running
     const { code, text } = await interruptRbee(world, { RBEE_QUEEN_URL: queen.url }, 40);
     assertEquals(code, 130);
     assertTrue(text.length >= 40);
-    const deadline = Date.now() + 5000;
-    let line: string | undefined;
-    while (!line && Date.now() < deadline) {
-      line = queen.log.find((l) => /"msg":"Inference finished".*"stop_reason":"cancelled"/.test(l));
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assertTrue(line, "the worker did not stop generating");
+    const line = await waitForLog(queen, /"msg":"Inference finished".*"stop_reason":"cancelled"/);
     assertTrue(JSON.parse(line).tokens_out < 400);
     assertEquals((await fetch(`${queen.url}/health`)).status, 200, "rbee stopped a queen it did not start");
   } finally {

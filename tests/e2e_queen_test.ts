@@ -12,6 +12,7 @@ import {
   startQueen,
   type TestQueen,
   type TestWorld,
+  waitForLog,
 } from "./support/cluster.ts";
 import { descendants, waitGone } from "./support/processes.ts";
 
@@ -78,16 +79,6 @@ Deno.test("tokens stream as they are generated, and a disconnect stops the worke
     );
   });
 });
-
-async function waitForLog(queen: TestQueen, pattern: RegExp, timeoutMs = 5000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const line = queen.log.find((l) => pattern.test(l));
-    if (line) return line;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`No log line matching ${pattern}`);
-}
 
 Deno.test("the native stream: started, tokens, end with figures, [DONE]; seeds repeat", async () => {
   await withQueen(async (queen) => {

@@ -69,6 +69,17 @@ export async function startQueen(world: TestWorld, extraArgs: string[] = []): Pr
   };
 }
 
+/** Waits for a line of the queen's log (which includes its hive's and workers' logs) to match. */
+export async function waitForLog(queen: TestQueen, pattern: RegExp, timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const line = queen.log.find((l) => pattern.test(l));
+    if (line) return line;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`No log line matching ${pattern}`);
+}
+
 /** Runs `rbee` (as `deno task rbee` does) to completion. */
 export async function runRbee(world: TestWorld, args: string[], extraEnv: Record<string, string> = {}) {
   const { command, args: base } = roleCommand("keeper");
