@@ -32,7 +32,7 @@ export function checkAuthorization(header: string | undefined, expected: string 
   if (!tokensMatch(match[1], expected)) {
     return { ok: false, error: new RbeeError("INVALID_API_KEY", "The token is not valid") };
   }
-  return { ok: true, actor: fingerprint(match[1]) };
+  return { ok: true, actor: fingerprint(expected) };
 }
 
 /** Paths that never need a token (`GET /health` only). */

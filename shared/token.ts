@@ -4,22 +4,35 @@
  * comparison, and the fingerprint that stands for a token in logs.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { Buffer } from "node:buffer";
 import { RbeeError } from "./errors.ts";
 
 /** Shortest token accepted. */
 export const MIN_TOKEN_LENGTH = 16;
 
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+// The expected token changes only on reload: hash it once, not per request.
+let cachedExpected: { token: string; digest: Buffer; fingerprint: string } | null = null;
+function expectedDigest(token: string) {
+  if (cachedExpected?.token !== token) {
+    const digest = sha256(token);
+    cachedExpected = { token, digest, fingerprint: digest.toString("hex").slice(0, 6) };
+  }
+  return cachedExpected;
+}
+
 /** First 6 hex characters of the token's SHA-256: how logs and audit records name a token. */
 export function fingerprint(token: string): string {
-  return createHash("sha256").update(token).digest("hex").slice(0, 6);
+  return expectedDigest(token).fingerprint;
 }
 
 /** True when `given` equals `expected`, in time independent of where they differ. */
 export function tokensMatch(given: string, expected: string): boolean {
-  // Hashing first gives equal lengths, so timingSafeEqual never leaks the length either.
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
+  // Comparing digests gives equal lengths, so timingSafeEqual never leaks the length either.
+  return timingSafeEqual(sha256(given), expectedDigest(expected).digest);
 }
 
 /** Checks a token's shape; `source` names where it came from (never the token). */

@@ -39,10 +39,22 @@ function safeMessage(issue: z.core.$ZodIssue): string {
 
 /** Reads a JSON body, refusing one over `maxBytes` with 413 before reading it whole. */
 export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) throw new RbeeError("VALIDATION_ERROR", "Invalid request body: it is empty");
-  const reader = req.body.getReader();
+  // With a declared length the server already bounds the body; only chunked bodies are counted here.
+  const bytes = declared !== null ? new Uint8Array(await req.arrayBuffer()) : await readBounded(req.body, maxBytes);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new RbeeError("VALIDATION_ERROR", "Invalid request body: it is not valid JSON", {
+      issues: [{ field: "(root)", rule: "json", message: "is not valid JSON" }],
+    });
+  }
+}
+
+async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   while (true) {
@@ -61,13 +73,7 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
     bytes.set(chunk, offset);
     offset += chunk.length;
   }
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new RbeeError("VALIDATION_ERROR", "Invalid request body: it is not valid JSON", {
-      issues: [{ field: "(root)", rule: "json", message: "is not valid JSON" }],
-    });
-  }
+  return bytes;
 }
 
 function tooLarge(maxBytes: number): RbeeError {
