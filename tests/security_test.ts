@@ -7,6 +7,7 @@ import { assertEquals, assertStringIncludes, assertTrue } from "../shared/testin
 import { roleCommand } from "../shared/permissions.ts";
 import { readSse } from "../shared/sse.ts";
 import { verifyAuditDir } from "../shared/audit.ts";
+import { startDaemonChild } from "../shared/child.ts";
 import {
   createWorld,
   runRbee,
@@ -208,5 +209,61 @@ Deno.test("DELETE /v2/requests/{id} cancels a request at every hop", async () =>
     assertTrue(JSON.parse(line).tokens_out < 400, "the worker kept generating");
     const again = await fetch(`${queen.url}/v2/requests/${requestId}`, { method: "DELETE", headers: auth });
     assertEquals(again.status, 404);
+  });
+});
+
+Deno.test("every hive route and method needs the hive's token", async () => {
+  const world = await createWorld();
+  const hiveToken = "hive-secret-token-0123456789";
+  const { command, args } = roleCommand("hive");
+  const hive = await startDaemonChild({
+    command,
+    args: [...args, "--port", "0", "--home", world.home],
+    env: { ...world.env, RBEE_TOKEN: hiveToken },
+    name: "Hive",
+  });
+  try {
+    const routes = ["/v1/workers", "/v1/workers/w-1", "/v1/workers/w-1/inference", "/v1/models/pull"];
+    for (const path of routes) {
+      for (const method of ["GET", "POST", "PUT", "DELETE", "PATCH"]) {
+        const none = await fetch(hive.url + path, { method });
+        assertEquals(
+          [none.status, (await none.json()).error.code],
+          [401, "MISSING_API_KEY"],
+          `${method} ${path}`,
+        );
+        const wrong = await fetch(hive.url + path, { method, headers: { authorization: `Bearer ${TOKEN}` } });
+        assertEquals(
+          [wrong.status, (await wrong.json()).error.code],
+          [401, "INVALID_API_KEY"],
+          `${method} ${path}`,
+        );
+        const right = await fetch(hive.url + path, {
+          method,
+          headers: { authorization: `Bearer ${hiveToken}` },
+        });
+        assertTrue(right.status !== 401, `${method} ${path} refused the right token`);
+        await right.body?.cancel();
+      }
+    }
+    assertEquals((await fetch(`${hive.url}/health`)).status, 200);
+    assertEquals(hive.stderrTail().join("\n").includes(hiveToken), false, "the hive logged its token");
+  } finally {
+    await hive.stop();
+    await world.close();
+  }
+});
+
+Deno.test("SIGHUP makes the queen re-read its token file: the old token stops working", async () => {
+  await withSecureQueen(async (queen, world) => {
+    const path = `${world.home}/queen.token`;
+    const next = "rotated-queen-token-987654321";
+    await Deno.writeTextFile(path, next + "\n");
+    queen.child.process.kill("SIGHUP");
+    await waitForLog(queen, /"msg":"Token reloaded"/);
+    assertEquals((await fetch(`${queen.url}/v2/hives`, { headers: auth })).status, 401);
+    const res = await fetch(`${queen.url}/v2/hives`, { headers: { authorization: `Bearer ${next}` } });
+    assertEquals(res.status, 200);
+    await res.body?.cancel();
   });
 });
