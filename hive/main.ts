@@ -7,35 +7,15 @@ import { HIVE_USAGE, loadConfig } from "./config.ts";
 import { Supervisor } from "./supervisor.ts";
 import { createModelProvider } from "./model_provider.ts";
 import { onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
-import { exitWithError } from "../shared/flags.ts";
-import { createLogger } from "../shared/log.ts";
 import { roleCommand } from "../shared/permissions.ts";
-import { setupDaemonSecurity } from "../shared/daemon_security.ts";
+import { bootDaemon } from "../shared/daemon_boot.ts";
 
-if (Deno.args.includes("--help")) {
-  console.log(HIVE_USAGE);
-  Deno.exit(0);
-}
-let config;
-try {
-  config = loadConfig(Deno.args, Deno.env.toObject());
-} catch (err) {
-  exitWithError(err, 2);
-}
-const log = createLogger("hive", undefined, { hive: config.name });
-let security;
-try {
-  security = setupDaemonSecurity({
-    service: "hive",
-    host: config.host,
-    tokenFile: config.tokenFile,
-    auditDir: config.auditDir,
-    env: Deno.env.toObject(),
-    log,
-  });
-} catch (err) {
-  exitWithError(err, 2);
-}
+const { config, log, security } = bootDaemon({
+  service: "hive",
+  usage: HIVE_USAGE,
+  loadConfig,
+  logFields: (c) => ({ hive: c.name }),
+});
 let hiveUrl = "";
 const supervisor = new Supervisor({
   log,

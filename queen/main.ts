@@ -11,34 +11,10 @@ import { Router } from "./router.ts";
 import type { DaemonChild } from "../shared/child.ts";
 import { listeningLine, onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
 import { exitWithError } from "../shared/flags.ts";
-import { createLogger } from "../shared/log.ts";
-import { setupDaemonSecurity } from "../shared/daemon_security.ts";
+import { bootDaemon } from "../shared/daemon_boot.ts";
 import { generateToken, loadToken } from "../shared/token.ts";
 
-if (Deno.args.includes("--help")) {
-  console.log(QUEEN_USAGE);
-  Deno.exit(0);
-}
-let config;
-try {
-  config = loadConfig(Deno.args, Deno.env.toObject());
-} catch (err) {
-  exitWithError(err, 2);
-}
-const log = createLogger("queen");
-let security;
-try {
-  security = setupDaemonSecurity({
-    service: "queen",
-    host: config.host,
-    tokenFile: config.tokenFile,
-    auditDir: config.auditDir,
-    env: Deno.env.toObject(),
-    log,
-  });
-} catch (err) {
-  exitWithError(err, 2);
-}
+const { config, log, security } = bootDaemon({ service: "queen", usage: QUEEN_USAGE, loadConfig });
 let localHive: DaemonChild | null = null;
 let stopping = false;
 onShutdownSignal(async (signal) => {

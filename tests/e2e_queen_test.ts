@@ -9,33 +9,13 @@ import { readSse } from "../shared/sse.ts";
 import {
   createWorld,
   REFERENCE_STORY,
-  startQueen,
   type TestQueen,
   type TestWorld,
   waitForLog,
+  withQueen,
 } from "./support/cluster.ts";
-import { descendants, waitGone } from "./support/processes.ts";
 
 const MODEL = "hf:karpathy/tinyllamas:stories260K";
-
-async function withQueen(fn: (queen: TestQueen, world: TestWorld) => Promise<void>) {
-  const world = await createWorld();
-  let queen: TestQueen | null = null;
-  try {
-    queen = await startQueen(world);
-    await fn(queen, world);
-  } catch (err) {
-    if (queen) console.error(queen.log.slice(-30).join("\n"));
-    throw err;
-  } finally {
-    if (queen) {
-      const tree = descendants(queen.child.pid);
-      await queen.stop();
-      assertEquals(await waitGone(tree), [], "hive or worker outlived the queen");
-    }
-    await world.close();
-  }
-}
 
 function infer(url: string, body: Record<string, unknown>, signal?: AbortSignal) {
   return fetch(`${url}/v2/inference`, {

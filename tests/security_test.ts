@@ -11,12 +11,11 @@ import { startDaemonChild } from "../shared/child.ts";
 import {
   createWorld,
   runRbee,
-  startQueen,
   type TestQueen,
   type TestWorld,
   waitForLog,
+  withQueen,
 } from "./support/cluster.ts";
-import { descendants, waitGone } from "./support/processes.ts";
 
 const TOKEN = "queen-secret-token-0123456789";
 const MODEL = "hf:karpathy/tinyllamas:stories260K";
@@ -28,24 +27,12 @@ async function tokenFile(world: TestWorld, token: string): Promise<string> {
   return path;
 }
 
-async function withSecureQueen(fn: (queen: TestQueen, world: TestWorld) => Promise<void>) {
-  const world = await createWorld();
-  world.env.RBEE_AUDIT_DIR = `${world.home}/audit`;
-  let queen: TestQueen | null = null;
-  try {
-    queen = await startQueen(world, ["--token-file", await tokenFile(world, TOKEN)]);
-    await fn(queen, world);
-  } catch (err) {
-    if (queen) console.error(queen.log.slice(-30).join("\n"));
-    throw err;
-  } finally {
-    if (queen) {
-      const tree = descendants(queen.child.pid);
-      await queen.stop();
-      assertEquals(await waitGone(tree), []);
-    }
-    await world.close();
-  }
+/** A queen with a token file and auditing on. */
+function withSecureQueen(fn: (queen: TestQueen, world: TestWorld) => Promise<void>) {
+  return withQueen(fn, async (world) => {
+    world.env.RBEE_AUDIT_DIR = `${world.home}/audit`;
+    return ["--token-file", await tokenFile(world, TOKEN)];
+  });
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };

@@ -7,7 +7,7 @@
 import { type DaemonChild, startDaemonChild } from "../../shared/child.ts";
 import { roleCommand } from "../../shared/permissions.ts";
 import { type FakeHub, hfMirrorDir, startFakeHub } from "./fake_hub.ts";
-import { pidsMentioning, waitGone } from "./processes.ts";
+import { descendants, pidsMentioning, waitGone } from "./processes.ts";
 
 /** A test's world: a hub, a home folder, and the environment pointing at them. */
 export interface TestWorld {
@@ -67,6 +67,35 @@ export async function startQueen(world: TestWorld, extraArgs: string[] = []): Pr
       await child.stop(40_000);
     },
   };
+}
+
+/**
+ * Runs `fn` against a fresh world and queen (`prepare` may adjust the world
+ * and return extra queen arguments); prints the queen's log when it fails,
+ * and checks that stopping the queen leaves none of its tree behind.
+ */
+export async function withQueen(
+  fn: (queen: TestQueen, world: TestWorld) => Promise<void>,
+  prepare: (world: TestWorld) => Promise<string[]> = () => Promise.resolve([]),
+): Promise<void> {
+  const world = await createWorld();
+  let queen: TestQueen | null = null;
+  let left: number[] = [];
+  try {
+    queen = await startQueen(world, await prepare(world));
+    await fn(queen, world);
+  } catch (err) {
+    if (queen) console.error(queen.log.slice(-30).join("\n"));
+    throw err;
+  } finally {
+    if (queen) {
+      const tree = descendants(queen.child.pid);
+      await queen.stop();
+      left = await waitGone(tree);
+    }
+    await world.close();
+  }
+  if (left.length) throw new Error(`Processes outlived the queen: ${left.join(", ")}`);
 }
 
 /** Waits for a line of the queen's log (which includes its hive's and workers' logs) to match. */
