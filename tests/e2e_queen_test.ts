@@ -6,14 +6,7 @@
 import OpenAI from "openai";
 import { assertEquals, assertTrue } from "../shared/testing.ts";
 import { readSse } from "../shared/sse.ts";
-import {
-  createWorld,
-  REFERENCE_STORY,
-  type TestQueen,
-  type TestWorld,
-  waitForLog,
-  withQueen,
-} from "./support/cluster.ts";
+import { REFERENCE_STORY, waitForLog, withQueen } from "./support/cluster.ts";
 
 const MODEL = "hf:karpathy/tinyllamas:stories260K";
 
