@@ -2,6 +2,7 @@
  * rbee: the command-line client. Dispatches to one subcommand.
  */
 import type { Command } from "./command.ts";
+import { modelsCommand } from "./models_command.ts";
 import { inferCommand } from "./infer_command.ts";
 import { auditCommand } from "./audit_command.ts";
 import { DEFAULT_QUEEN_URL } from "./queen_connection.ts";
@@ -11,6 +12,7 @@ import { exitWithError } from "../shared/flags.ts";
 const COMMANDS: Record<string, Command> = {
   infer: inferCommand,
   audit: auditCommand,
+  models: modelsCommand,
 };
 
 function usage(): string {

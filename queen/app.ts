@@ -9,6 +9,7 @@ import type { Logger } from "../shared/log.ts";
 import { DEFAULT_MODEL, formatModelRef, parseModelRef } from "../shared/model_ref.ts";
 import type { HiveClient } from "./hive_client.ts";
 import { inferenceRoutes } from "./inference_routes.ts";
+import { modelRoutes } from "./model_routes.ts";
 import type { Router } from "./router.ts";
 import { type AuthOutcome, requireToken, type TokenHolder } from "../shared/auth.ts";
 import type { DeadlinePolicy } from "../shared/deadline.ts";
@@ -41,6 +42,7 @@ export function createQueenApp(deps: QueenDeps): Hono<AppEnv> {
     return c.json({ object: "list", data });
   });
 
+  app.route("/v2/models", modelRoutes(deps.hives));
   app.get("/v2/hives", (c) => c.json({ hives: deps.hives().map((h) => ({ name: h.name, url: h.url })) }));
   app.route("/", inferenceRoutes(deps.router, deps.defaultBackend, deps.deadlines));
   return app;

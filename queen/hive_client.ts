@@ -4,6 +4,7 @@
  */
 import { type SpawnWorkerRequest, WorkerInfo, WorkerList } from "../shared/contracts/worker.ts";
 import { PullProgressEvent } from "../shared/contracts/inference.ts";
+import { type ModelInfo, ModelList, RemoveModelResult } from "../shared/contracts/models.ts";
 import { fromEnvelope, RbeeError } from "../shared/errors.ts";
 import { CORRELATION_HEADER } from "../shared/http.ts";
 import { readSse } from "../shared/sse.ts";
@@ -40,6 +41,18 @@ export class HiveClient {
       else if (ev.event === "done") return;
     }
     throw new RbeeError("HIVE_UNAVAILABLE", `Hive '${this.name}' ended the pull without an answer`);
+  }
+
+  /** The hive's installed models (its catalog). */
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    return ModelList.parse(await (await this.#call("GET", "/v1/models", undefined, signal)).json()).models;
+  }
+
+  /** Removes a model from the hive; `force` stops the workers using it first. */
+  async removeModel(model: string, force: boolean, signal?: AbortSignal): Promise<RemoveModelResult> {
+    const query = `?model=${encodeURIComponent(model)}${force ? "&force=true" : ""}`;
+    const res = await this.#call("DELETE", `/v1/models${query}`, undefined, signal);
+    return RemoveModelResult.parse(await res.json());
   }
 
   /** Opens an inference stream on a worker; the response body is the worker's SSE stream. */

@@ -1,10 +1,8 @@
 /**
  * Client for the Hugging Face hub protocol: resolve a revision to its commit, list
- * a model folder, download one file. Honours `HF_ENDPOINT` and `HF_TOKEN`; the token
+ * a model folder, fetch one file (see download.ts for the resumable download). Honours `HF_ENDPOINT` and `HF_TOKEN`; the token
  * goes only to the endpoint's origin and never into a log line or an error message.
  */
-import { createHash } from "node:crypto";
-import { dirname } from "node:path";
 import { RbeeError } from "../../shared/errors.ts";
 import { formatModelRef, type HfModelRef } from "../../shared/model_ref.ts";
 
@@ -27,19 +25,6 @@ export interface HubFile {
   size: number;
   /** The LFS object's sha256, for files stored in LFS. */
   sha256?: string;
-}
-
-/** Progress of one download, reported per chunk. */
-export interface DownloadProgress {
-  stage: "downloading" | "verifying";
-  bytes_done: number;
-  bytes_total: number;
-}
-
-/** Options of {@link downloadFile}. */
-export interface DownloadOptions {
-  signal?: AbortSignal;
-  onProgress?: (p: DownloadProgress) => void;
 }
 
 const COMMIT = /^[0-9a-f]{40}$/;
@@ -97,48 +82,6 @@ export async function listModelFiles(
   return files;
 }
 
-/** Downloads `file` to `dest` through `dest.part`, streaming, checking its size and LFS sha256. */
-export async function downloadFile(
-  hub: Hub,
-  ref: HfModelRef,
-  commit: string,
-  file: HubFile,
-  dest: string,
-  opts: DownloadOptions = {},
-): Promise<void> {
-  const url = `${hub.endpoint}/${ref.org}/${ref.repo}/resolve/${commit}/${encodePath(file.repoPath)}`;
-  const res = await hubGet(hub, url, ref, file.path, opts.signal);
-  const part = `${dest}.part`;
-  try {
-    await Deno.mkdir(dirname(dest), { recursive: true });
-    const got = await streamToFile(res, part, file.size, opts);
-    opts.onProgress?.({ stage: "verifying", bytes_done: got.size, bytes_total: file.size });
-    const problem = checkDownload(file, got);
-    if (problem) {
-      throw new RbeeError(
-        "CHECKSUM_MISMATCH",
-        `Download of '${file.path}' for '${formatModelRef(ref)}' is corrupt: ${problem}`,
-        { ref: formatModelRef(ref), file: file.path },
-      );
-    }
-    await Deno.rename(part, dest);
-  } catch (err) {
-    await res.body?.cancel().catch(() => {});
-    await Deno.remove(part).catch(() => {});
-    if (err instanceof TypeError) throw unreachable(url, "the connection was lost during the download");
-    throw err;
-  }
-}
-
-/** Why a finished download does not match the listing, or null when it does. */
-export function checkDownload(file: HubFile, got: { size: number; sha256: string }): string | null {
-  if (got.size !== file.size) return `received ${got.size} bytes, the hub listed ${file.size}`;
-  if (file.sha256 && got.sha256 !== file.sha256) {
-    return `sha256 '${got.sha256}' does not match the hub's '${file.sha256}'`;
-  }
-  return null;
-}
-
 /** Checks a listed path is safe to write inside the model folder; throws `INVALID_MODEL_FILE`. */
 export function checkModelFilePath(path: string, refText: string): string {
   const parts = path.split("/");
@@ -181,16 +124,17 @@ export function hubStatusError(
 }
 
 /** GETs `url`, following redirects by hand so that the token never leaves the endpoint's origin. */
-async function hubGet(
+export async function hubGet(
   hub: Hub,
   url: string,
   ref: HfModelRef,
   file: string | undefined,
   signal?: AbortSignal,
+  extraHeaders: Record<string, string> = {},
 ): Promise<Response> {
   const origin = new URL(hub.endpoint).origin;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const headers = new Headers();
+    const headers = new Headers(extraHeaders);
     if (hub.token && new URL(url).origin === origin) headers.set("authorization", `Bearer ${hub.token}`);
     let res: Response;
     try {
@@ -211,32 +155,6 @@ async function hubGet(
     throw hubStatusError(res.status, res.headers.get("x-error-code"), ctx);
   }
   throw badAnswer(hub, ref, `more than ${MAX_REDIRECTS} redirects`);
-}
-
-async function streamToFile(
-  res: Response,
-  part: string,
-  total: number,
-  opts: DownloadOptions,
-): Promise<{ size: number; sha256: string }> {
-  const hash = createHash("sha256");
-  let done = 0;
-  const count = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, ctl) {
-      hash.update(chunk);
-      done += chunk.length;
-      opts.onProgress?.({ stage: "downloading", bytes_done: done, bytes_total: total });
-      ctl.enqueue(chunk);
-    },
-  });
-  const out = await Deno.open(part, { write: true, create: true, truncate: true });
-  try {
-    await (res.body ?? ReadableStream.from([])).pipeThrough(count).pipeTo(out.writable);
-  } catch (err) {
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    throw err;
-  }
-  return { size: done, sha256: hash.digest("hex") };
 }
 
 function toHubFile(entry: unknown, ref: HfModelRef): HubFile | null {
@@ -276,11 +194,17 @@ function repoApi(hub: Hub, ref: HfModelRef): string {
   return `${hub.endpoint}/api/models/${ref.org}/${ref.repo}`;
 }
 
+/** The `resolve` URL of one file at one commit. */
+export function resolveUrl(hub: Hub, ref: HfModelRef, commit: string, repoPath: string): string {
+  return `${hub.endpoint}/${ref.org}/${ref.repo}/resolve/${commit}/${encodePath(repoPath)}`;
+}
+
 function encodePath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");
 }
 
-function unreachable(url: string, why = "the connection failed"): RbeeError {
+/** `HUB_UNREACHABLE` naming only the origin of `url` (a path or query may carry secrets). */
+export function unreachable(url: string, why = "the connection failed"): RbeeError {
   const origin = new URL(url).origin;
   return new RbeeError("HUB_UNREACHABLE", `Cannot reach the model hub at '${origin}': ${why}`, {
     endpoint: origin,

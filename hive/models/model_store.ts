@@ -5,6 +5,8 @@
  *     hf/<org>/<repo>/<subfolder or _>/refs/<rev>  the commit a revision last resolved to
  *     file/<sha256 of the absolute path, 16 hex>/  a local llama2.c checkpoint, imported
  *     .tmp/<random>/                               an install in progress
+ *     .downloads/hf/<org>/<repo>/<sub>/<commit>/   verified files and .part files of a pull
+ *                                                  not yet installed (kept for resuming)
  *
  * A folder at its final path is always complete: installs are built under `.tmp/`
  * and renamed into place in one step.
@@ -19,14 +21,28 @@ import type { ListedFile } from "./model_format.ts";
 /** The formats a model folder can come from. */
 export type ModelFormat = "onnx" | "llama2c";
 
+/** One file of an installed model as the hub listed it. */
+export interface ModelFileMeta {
+  path: string;
+  size: number;
+  sha256?: string;
+}
+
 /** The record written into each installed folder, so a cached model needs no re-inspection. */
 export interface ModelMeta {
   ref: string;
   format: ModelFormat;
   commit?: string;
+  /** The files downloaded from the hub, verified. */
+  files?: ModelFileMeta[];
+  /** ISO time of the install. */
+  pulled_at?: string;
+  /** Weight precision of an ONNX model (fp32 when absent). */
+  dtype?: string;
 }
 
-const META_FILE = "rbee_model.json";
+/** The name of the record inside each installed folder. */
+export const META_FILE = "rbee_model.json";
 
 /** The folder holding every commit of one hub model (its subfolder encoded as one path segment). */
 export function hfModelRoot(home: string, ref: HfModelRef): string {
@@ -39,6 +55,13 @@ export function hfModelRoot(home: string, ref: HfModelRef): string {
 export function hfModelDir(home: string, ref: HfModelRef, commit: string): string {
   if (!isCommitId(commit)) throw new Error(`Not a commit id: '${commit}'`);
   return join(hfModelRoot(home, ref), commit);
+}
+
+/** Where the files of a pull of `ref` at `commit` gather before they are installed. */
+export function hfDownloadDir(home: string, ref: HfModelRef, commit: string): string {
+  const sub = ref.subfolder ? encodeURIComponent(ref.subfolder) : "_";
+  if (!isCommitId(commit)) throw new Error(`Not a commit id: '${commit}'`);
+  return join(home, "models", ".downloads", "hf", ref.org, ref.repo, sub, commit);
 }
 
 /** The folder a local llama2.c checkpoint at `absPath` is imported into. */
@@ -102,13 +125,17 @@ export async function buildAndInstall(
   }
 }
 
-/** The format recorded in an installed folder (ONNX when the record is missing). */
-export async function readModelFormat(dir: string): Promise<ModelFormat> {
+/** The record of an installed folder, or null when it has none (or an unreadable one). */
+export async function readModelMeta(dir: string): Promise<ModelMeta>;
+export async function readModelMeta(dir: string, orNull: true): Promise<ModelMeta | null>;
+export async function readModelMeta(dir: string, orNull = false): Promise<ModelMeta | null> {
   try {
     const meta = JSON.parse(await Deno.readTextFile(join(dir, META_FILE))) as Partial<ModelMeta>;
-    return meta.format === "llama2c" ? "llama2c" : "onnx";
+    if (typeof meta.ref !== "string") throw new Error("no ref");
+    return { ...meta, ref: meta.ref, format: meta.format === "llama2c" ? "llama2c" : "onnx" };
   } catch {
-    return "onnx";
+    // An install without a record predates it: it is an ONNX folder.
+    return orNull ? null : { ref: "", format: "onnx" };
   }
 }
 

@@ -5,11 +5,10 @@
  * Concurrent calls for the same model share one download; a cached copy is used
  * without downloading, and also when the hub cannot be reached.
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { RbeeError } from "../../shared/errors.ts";
 import { type FileModelRef, formatModelRef, type HfModelRef, type ModelRef } from "../../shared/model_ref.ts";
 import {
-  downloadFile,
   type Hub,
   type HubFile,
   hubFromEnv,
@@ -17,19 +16,24 @@ import {
   listModelFiles,
   resolveCommit,
 } from "./hub_client.ts";
-import { planModel } from "./model_format.ts";
+import { checkDiskSpace, freeBytes } from "./disk_space.ts";
+import { DEFAULT_DOWNLOAD_SETTINGS, downloadFile, type DownloadSettings } from "./download.ts";
+import { type ModelPlan, planModel } from "./model_format.ts";
 import {
   buildAndInstall,
   fileModelDir,
+  hfDownloadDir,
   hfModelDir,
   isDir,
   listLocalFolder,
   type ModelFormat,
-  readModelFormat,
+  type ModelMeta,
+  readModelMeta,
   readRefCommit,
   writeRefCommit,
 } from "./model_store.ts";
-import { type Emit, shareJob, throttleProgress } from "./pull_job.ts";
+import { type Emit, Semaphore, shareJob, throttleProgress } from "./pull_job.ts";
+import { ProgressMeter } from "./progress_meter.ts";
 
 /** A model ready on disk. */
 export interface LocalModel {
@@ -40,14 +44,22 @@ export interface LocalModel {
   /** The hub commit, for `hf:` references. */
   commit?: string;
   format: ModelFormat;
+  /** What the folder's record says: files with sizes and sha256, when it was pulled. */
+  meta: ModelMeta;
 }
 
-/** One progress event of a pull; byte counts are per file. */
+/** One progress event of a pull: `bytes_*` count the current file, `total_*` the whole pull. */
 export interface PullProgress {
   stage: "resolving" | "downloading" | "verifying" | "importing" | "ready";
   file?: string;
   bytes_done?: number;
   bytes_total?: number;
+  total_done?: number;
+  total_bytes?: number;
+  /** Bytes per second over the last few seconds. */
+  speed_bps?: number;
+  /** Seconds left at that speed; absent while unknown. */
+  eta_s?: number;
 }
 
 /** Converts a llama2.c checkpoint and tokenizer into an ONNX model folder at `outDir`. */
@@ -63,6 +75,10 @@ export interface EnsureModelOptions {
   onProgress?: (p: PullProgress) => void;
   signal?: AbortSignal;
   importLlama2c: ImportFn;
+  /** Retries and stall detection of each file's download. */
+  download?: DownloadSettings;
+  /** Bytes free on the filesystem of a folder (defaults to the real figure). */
+  freeBytes?: (dir: string) => Promise<number>;
 }
 
 interface PullContext {
@@ -71,7 +87,13 @@ interface PullContext {
   signal: AbortSignal;
   emit: Emit<PullProgress>;
   importLlama2c: ImportFn;
+  download: DownloadSettings;
+  freeBytes: (dir: string) => Promise<number>;
 }
+
+/** How many different models download at once; more wait their turn. */
+export const PULL_CONCURRENCY = 3;
+const pullSlots = new Semaphore(PULL_CONCURRENCY);
 
 // The hub did not answer definitively, so a complete local copy is still good to use.
 const OFFLINE_CODES = new Set(["HUB_UNREACHABLE", "HUB_ERROR"]);
@@ -82,7 +104,15 @@ export function ensureModel(ref: ModelRef, opts: EnsureModelOptions): Promise<Lo
   const refText = formatModelRef(ref);
   const key = `${home}\n${ref.kind === "file" ? "file:" + resolve(ref.path) : refText}`;
   return shareJob<LocalModel, PullProgress>(key, (signal, emit) => {
-    const ctx = { home, refText, signal, emit: throttleProgress(emit), importLlama2c: opts.importLlama2c };
+    const ctx: PullContext = {
+      home,
+      refText,
+      signal,
+      emit: throttleProgress(emit),
+      importLlama2c: opts.importLlama2c,
+      download: opts.download ?? DEFAULT_DOWNLOAD_SETTINGS,
+      freeBytes: opts.freeBytes ?? ((dir) => freeBytes(dir)),
+    };
     return ref.kind === "hf" ? ensureHfModel(ref, hubFromEnv(opts.env), ctx) : ensureFileModel(ref, ctx);
   }, opts);
 }
@@ -95,7 +125,8 @@ async function ensureHfModel(ref: HfModelRef, hub: Hub, ctx: PullContext): Promi
   if (ref.revision !== commit && (await readRefCommit(ctx.home, ref)) !== commit) {
     await writeRefCommit(ctx.home, ref, commit);
   }
-  return ready(ctx, { ref: ctx.refText, path: dir, commit, format: await readModelFormat(dir) });
+  const meta = await readModelMeta(dir);
+  return ready(ctx, { ref: ctx.refText, path: dir, commit, format: meta.format, meta });
 }
 
 /** The commit to use: a pinned commit already on disk, the hub's answer, or the last known one offline. */
@@ -115,40 +146,153 @@ async function pullHfModel(ref: HfModelRef, hub: Hub, commit: string, dir: strin
   const files = await listModelFiles(hub, ref, commit, ctx.signal);
   const plan = planModel(files, ctx.refText);
   const byPath = new Map(files.map((f) => [f.path, f]));
-  const fetchFile = (path: string, dest: string) => download(hub, ref, commit, byPath.get(path)!, dest, ctx);
-  await buildAndInstall(ctx.home, dir, { ref: ctx.refText, format: plan.format, commit }, async (staging) => {
+  const wanted = planFiles(plan).map((path) => byPath.get(path)!);
+  // Downloads outlive a failed or killed pull, so the next one resumes instead of starting over.
+  const downloads = hfDownloadDir(ctx.home, ref, commit);
+  const local = (path: string) => join(downloads, ...path.split("/"));
+  await pullSlots.run(ctx.signal, async () => {
+    await Deno.mkdir(downloads, { recursive: true });
+    await checkSpace(ctx, downloads, wanted, plan, local);
+    const total = new TotalProgress(wanted, ctx.emit);
+    for (const file of wanted) await download(hub, ref, commit, file, local(file.path), ctx, total);
+  });
+  const meta: ModelMeta = {
+    ref: ctx.refText,
+    format: plan.format,
+    commit,
+    files: wanted.map((f) => ({ path: f.path, size: f.size, ...(f.sha256 && { sha256: f.sha256 }) })),
+    pulled_at: new Date().toISOString(),
+  };
+  await buildAndInstall(ctx.home, dir, meta, async (staging) => {
     if (plan.format === "onnx") {
-      for (const path of plan.files) await fetchFile(path, join(staging, ...path.split("/")));
+      for (const path of plan.files) await moveInto(local(path), join(staging, ...path.split("/")));
       return;
     }
+    // The importer reads the downloads in place, so a failed import downloads nothing again.
+    await importInto(ctx, {
+      checkpointPath: local(plan.checkpoint),
+      tokenizerPath: local(plan.tokenizer),
+      outDir: staging,
+    });
     // The sources stay beside the converted model so a newer importer can redo it offline.
-    const checkpointPath = join(staging, "source", plan.checkpoint);
-    const tokenizerPath = join(staging, "source", plan.tokenizer);
-    await fetchFile(plan.checkpoint, checkpointPath);
-    await fetchFile(plan.tokenizer, tokenizerPath);
-    await importInto(ctx, { checkpointPath, tokenizerPath, outDir: staging });
+    for (const path of [plan.checkpoint, plan.tokenizer]) {
+      await moveInto(local(path), join(staging, "source", path));
+    }
   });
+  await Deno.remove(downloads, { recursive: true }).catch(() => {});
+  await pruneEmptyParents(downloads, join(ctx.home, "models", ".downloads"));
 }
 
-function download(hub: Hub, ref: HfModelRef, commit: string, file: HubFile, dest: string, ctx: PullContext) {
-  ctx.emit({ stage: "downloading", file: file.path, bytes_done: 0, bytes_total: file.size });
-  return downloadFile(hub, ref, commit, file, dest, {
+/** Removes the now-empty folders between `dir` and `stop` (exclusive). */
+async function pruneEmptyParents(dir: string, stop: string): Promise<void> {
+  for (let d = dirname(dir); d.startsWith(stop + "/"); d = dirname(d)) {
+    // Deno.remove refuses a folder that is not empty, which ends the walk.
+    if (!(await Deno.remove(d).then(() => true, () => false))) return;
+  }
+}
+
+/** The hub files a plan needs. */
+function planFiles(plan: ModelPlan): string[] {
+  return plan.format === "onnx" ? plan.files : [plan.checkpoint, plan.tokenizer];
+}
+
+/** Refuses with INSUFFICIENT_DISK unless what is left to download (and to import) fits. */
+async function checkSpace(
+  ctx: PullContext,
+  dir: string,
+  wanted: HubFile[],
+  plan: ModelPlan,
+  local: (path: string) => string,
+): Promise<void> {
+  let needed = 0;
+  for (const file of wanted) {
+    const done = (await sizeOf(local(file.path))) === file.size
+      ? file.size
+      : (await sizeOf(local(file.path) + ".part")) ?? 0;
+    needed += Math.max(0, file.size - done);
+  }
+  // The importer writes the weights again, as ONNX, about the checkpoint's size.
+  if (plan.format === "llama2c") needed += wanted.find((f) => f.path === plan.checkpoint)!.size;
+  checkDiskSpace(needed, await ctx.freeBytes(dir), ctx.refText);
+}
+
+/** Adds whole-pull totals, speed and time left to each file's progress. */
+class TotalProgress {
+  readonly total: number;
+  readonly #meter: ProgressMeter;
+  #finished = 0;
+
+  constructor(files: HubFile[], readonly emit: Emit<PullProgress>) {
+    this.total = files.reduce((n, f) => n + f.size, 0);
+    this.#meter = new ProgressMeter(this.total);
+  }
+
+  report(p: PullProgress & { bytes_done: number; bytes_total: number }): void {
+    const done = this.#finished + p.bytes_done;
+    const rate = this.#meter.update(done);
+    this.emit({
+      ...p,
+      total_done: done,
+      total_bytes: this.total,
+      speed_bps: rate.speed_bps,
+      ...(rate.eta_s !== null && { eta_s: rate.eta_s }),
+    });
+  }
+
+  fileDone(size: number): void {
+    this.#finished += size;
+  }
+}
+
+async function download(
+  hub: Hub,
+  ref: HfModelRef,
+  commit: string,
+  file: HubFile,
+  dest: string,
+  ctx: PullContext,
+  total: TotalProgress,
+) {
+  total.report({ stage: "downloading", file: file.path, bytes_done: 0, bytes_total: file.size });
+  await downloadFile(hub, ref, commit, file, dest, {
     signal: ctx.signal,
-    onProgress: (p) => ctx.emit({ ...p, file: file.path }),
+    settings: ctx.download,
+    onProgress: (p) => total.report({ ...p, file: file.path }),
   });
+  total.fileDone(file.size);
+}
+
+async function moveInto(from: string, to: string): Promise<void> {
+  await Deno.mkdir(dirname(to), { recursive: true });
+  await Deno.rename(from, to);
+}
+
+async function sizeOf(path: string): Promise<number | null> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return null;
+  }
 }
 
 async function ensureFileModel(ref: FileModelRef, ctx: PullContext): Promise<LocalModel> {
   ctx.emit({ stage: "resolving" });
   const abs = resolve(ref.path);
   const plan = planModel(await listLocalFolder(abs, ctx.refText), ctx.refText);
-  if (plan.format === "onnx") return ready(ctx, { ref: ctx.refText, path: abs, format: "onnx" });
+  if (plan.format === "onnx") {
+    return ready(ctx, {
+      ref: ctx.refText,
+      path: abs,
+      format: "onnx",
+      meta: { ref: ctx.refText, format: "onnx" },
+    });
+  }
   const dir = fileModelDir(ctx.home, abs);
   if (!(await isDir(dir))) {
     await buildAndInstall(
       ctx.home,
       dir,
-      { ref: ctx.refText, format: "llama2c" },
+      { ref: ctx.refText, format: "llama2c", pulled_at: new Date().toISOString() },
       (staging) =>
         importInto(ctx, {
           checkpointPath: join(abs, plan.checkpoint),
@@ -157,7 +301,7 @@ async function ensureFileModel(ref: FileModelRef, ctx: PullContext): Promise<Loc
         }),
     );
   }
-  return ready(ctx, { ref: ctx.refText, path: dir, format: "llama2c" });
+  return ready(ctx, { ref: ctx.refText, path: dir, format: "llama2c", meta: await readModelMeta(dir) });
 }
 
 async function importInto(ctx: PullContext, paths: Parameters<ImportFn>[0]): Promise<void> {

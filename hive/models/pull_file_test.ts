@@ -33,7 +33,12 @@ Deno.test("a local ONNX folder is used in place", async () => {
       await Deno.writeTextFile(join(dir, f), "{}");
     }
     const model = await ensureModel(parseModelRef(`file:${dir}`), { home, env, importLlama2c });
-    assertEquals(model, { ref: `file:${dir}`, path: dir, format: "onnx" });
+    assertEquals(model, {
+      ref: `file:${dir}`,
+      path: dir,
+      format: "onnx",
+      meta: { ref: `file:${dir}`, format: "onnx" },
+    });
     assertEquals(imports, []);
     assertEquals([...Deno.readDirSync(home)].map((e) => e.name), ["my-model"]);
   });

@@ -111,3 +111,36 @@ export function throttleProgress<P extends ProgressLike>(
     emit(p);
   };
 }
+
+/** Lets at most `limit` tasks run at once; the others wait in order (or leave when aborted). */
+export class Semaphore {
+  #active = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {}
+
+  /** Runs `task` once a slot is free. */
+  async run<T>(signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.limit) await this.#wait(signal);
+    this.#active++;
+    try {
+      return await task();
+    } finally {
+      this.#active--;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  #wait(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const wake = () => (signal?.removeEventListener("abort", onAbort), resolve());
+      const onAbort = () => {
+        this.#waiting.splice(this.#waiting.indexOf(wake), 1);
+        reject(signal!.reason);
+      };
+      this.#waiting.push(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}

@@ -70,8 +70,14 @@ function resolveRequests(hub: FakeHub): string[] {
 Deno.test("pulls the llama2.c stories260K model, verified, imported and installed", { ignore }, async () => {
   await withSetup(async ({ hub, home, imports, importLlama2c, env }) => {
     const events: PullProgress[] = [];
-    const model = await ensureModel(TINY, { home, env, importLlama2c, onProgress: (p) => events.push(p) });
+    const pulled = await ensureModel(TINY, { home, env, importLlama2c, onProgress: (p) => events.push(p) });
     const dir = join(home, "models", "hf", "karpathy", "tinyllamas", "stories260K", commit);
+    const { meta, ...model } = pulled;
+    assertEquals(
+      meta.files,
+      manifest.repos[0].files.map((f) => ({ path: f.path.split("/")[1], size: f.size, sha256: f.sha256 })),
+    );
+    assertTrue(Date.now() - Date.parse(meta.pulled_at!) < 60_000);
     assertEquals(model, {
       ref: "hf:karpathy/tinyllamas:stories260K@main",
       path: dir,
@@ -233,7 +239,7 @@ Deno.test("an ONNX-layout repository downloads only the files the worker loads",
   const home = await Deno.makeTempDir();
   try {
     const opts = { home, env: { HF_ENDPOINT: hub.url }, importLlama2c: fakeImporter([]) };
-    const model = await ensureModel(parseModelRef("hf:acme/tiny"), opts);
+    const { meta: _meta, ...model } = await ensureModel(parseModelRef("hf:acme/tiny"), opts);
     assertEquals(model, {
       ref: "hf:acme/tiny@main",
       path: join(home, "models/hf/acme/tiny/_", pinned),
@@ -250,7 +256,8 @@ Deno.test("an ONNX-layout repository downloads only the files the worker loads",
     assertEquals(entries(join(model.path, "onnx")), ["model.onnx"]);
     hub.requests.length = 0;
     // A pinned commit already on disk cannot have changed: the hub is not asked at all.
-    assertEquals(await ensureModel(parseModelRef(`hf:acme/tiny@${pinned}`), opts), {
+    const { meta: _again, ...again } = await ensureModel(parseModelRef(`hf:acme/tiny@${pinned}`), opts);
+    assertEquals(again, {
       ...model,
       ref: `hf:acme/tiny@${pinned}`,
     });

@@ -79,6 +79,14 @@ export const PullProgressEvent = z.object({
   file: z.string().optional(),
   bytes_done: z.number().optional(),
   bytes_total: z.number().optional(),
+  /** Bytes done and to do over the whole pull (every file). */
+  total_done: z.number().optional(),
+  total_bytes: z.number().optional(),
+  /** Recent speed in bytes/s, and seconds left at that speed. */
+  speed_bps: z.number().optional(),
+  eta_s: z.number().optional(),
+  /** The hive pulling, when the queen relays several. */
+  hive: z.string().optional(),
 });
 /** A model download step. */
 export type PullProgressEvent = z.infer<typeof PullProgressEvent>;

@@ -37,6 +37,8 @@ export interface HubRequest {
   method: string;
   path: string;
   authorized: boolean;
+  /** The `Range` header, when the request had one. */
+  range: string | null;
 }
 
 /** Middleware around the normal answer: return `next()`, change it, or answer something else. */
@@ -56,6 +58,8 @@ export interface FakeHubOptions {
   manifest?: MirrorManifest;
   status?: StatusOverride[];
   faults?: FaultHook;
+  /** Answer every download with the whole file (200), as a server without Range support does. */
+  ignoreRange?: boolean;
 }
 
 /** A running fake hub. */
@@ -98,13 +102,13 @@ export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
     const path = new URL(req.url).pathname;
     // Only the presence of a token is recorded, so no test output can leak one.
     const authorized = /^Bearer \S+/.test(req.headers.get("authorization") ?? "");
-    const info: HubRequest = { method: req.method, path, authorized };
+    const info: HubRequest = { method: req.method, path, authorized, range: req.headers.get("range") };
     requests.push(path);
     log.push(info);
     const next = () => {
       const forced = opts.status?.find((s) => path.startsWith(s.prefix));
       if (forced) return Promise.resolve(forcedError(forced.status));
-      return route(req, opts.root, manifest);
+      return route(req, opts.root, manifest, opts.ignoreRange ?? false);
     };
     return opts.faults ? opts.faults(info, next) : next();
   });
@@ -135,7 +139,12 @@ interface Target {
   rest: string[];
 }
 
-async function route(req: Request, root: string, manifest: MirrorManifest): Promise<Response> {
+async function route(
+  req: Request,
+  root: string,
+  manifest: MirrorManifest,
+  ignoreRange: boolean,
+): Promise<Response> {
   let segs: string[];
   try {
     segs = new URL(req.url).pathname.split("/").slice(1).map(decodeURIComponent);
@@ -152,7 +161,7 @@ async function route(req: Request, root: string, manifest: MirrorManifest): Prom
   const target = { repo, rest };
   if (isApi && kind === "revision" && rest.length === 0) return revisionInfo(repo);
   if (isApi && kind === "tree") return await tree(target, root, new URL(req.url).searchParams);
-  if (!isApi && kind === "resolve") return await resolve(req, target, root);
+  if (!isApi && kind === "resolve") return await resolve(req, target, root, ignoreRange);
   return hubError(404, null, "Sorry, we can't find the page you are looking for.");
 }
 
@@ -191,10 +200,13 @@ async function treeFile(repo: MirrorRepo, file: MirrorFile, root: string): Promi
   return { type: "file", oid, size: file.size, path: file.path, ...(lfs && { lfs }) };
 }
 
-async function resolve(req: Request, target: Target, root: string): Promise<Response> {
+async function resolve(req: Request, target: Target, root: string, ignoreRange: boolean): Promise<Response> {
   const path = target.rest.join("/");
   const file = target.repo.files.find((f) => f.path === path);
   if (!file) return hubError(404, "EntryNotFound", "Entry not found");
+  if (file.lfs && file.sha256 && file.size > STREAM_ABOVE && !ignoreRange) {
+    return await streamed(req, target.repo, file, root);
+  }
   const bytes = await readMirrorFile(target.repo, file, root).catch(() => null);
   if (!bytes) return hubError(404, "EntryNotFound", "Entry not found");
   const etag = file.lfs && file.sha256
@@ -210,7 +222,41 @@ async function resolve(req: Request, target: Target, root: string): Promise<Resp
     headers["x-linked-etag"] = `"${file.sha256}"`;
     headers["x-linked-size"] = String(bytes.length);
   }
+  if (ignoreRange) {
+    headers["content-length"] = String(bytes.length);
+    return new Response(req.method === "HEAD" ? null : bytes, { headers });
+  }
   return ranged(req, bytes, headers);
+}
+
+// Large files (benchmarks) are streamed from disk, so the hub's memory does not grow with them.
+const STREAM_ABOVE = 16 * 1024 * 1024;
+
+/** Like {@link ranged}, reading the (LFS) file from disk as the client consumes it. */
+async function streamed(req: Request, repo: MirrorRepo, file: MirrorFile, root: string): Promise<Response> {
+  const headers: Record<string, string> = {
+    "content-type": "application/octet-stream",
+    "accept-ranges": "bytes",
+    "etag": `"${file.sha256}"`,
+    "x-repo-commit": repo.commit,
+    "x-linked-etag": `"${file.sha256}"`,
+    "x-linked-size": String(file.size),
+  };
+  const range = /^bytes=(\d+)-$/.exec(req.headers.get("range") ?? "");
+  const start = range ? Number(range[1]) : 0;
+  if (start >= file.size) {
+    return new Response(null, { status: 416, headers: { "content-range": `bytes */${file.size}` } });
+  }
+  if (range) headers["content-range"] = `bytes ${start}-${file.size - 1}/${file.size}`;
+  headers["content-length"] = String(file.size - start);
+  const fh = await Deno.open(
+    join(root, ...repo.id.split("/"), "resolve", repo.revision ?? "main", ...file.path.split("/")),
+  );
+  await fh.seek(start, Deno.SeekMode.Start);
+  return new Response(req.method === "HEAD" ? (fh.close(), null) : fh.readable, {
+    status: range ? 206 : 200,
+    headers,
+  });
 }
 
 /** Answers the whole file, or the part a `Range: bytes=N-[M]` header asks for. */

@@ -118,6 +118,7 @@ Deno.test("records that a bearer token was sent, never the token", { ignore }, a
       method: "GET",
       path: "/api/models/karpathy/tinyllamas/revision/main",
       authorized: true,
+      range: null,
     }]);
     assertTrue(!JSON.stringify([hub.log, hub.requests]).includes(secret));
   });

@@ -1,0 +1,339 @@
+/**
+ * The resumable, verified download of one hub file.
+ *
+ *     dest.part   grows across attempts, and across restarts of the hive, through HTTP Range
+ *     dest        appears (by rename) only once its size and sha256 match the hub's
+ *
+ * A dropped connection or a 5xx is retried with exponential backoff; an attempt that
+ * receives no byte for `stallMs` ends as stalled (and is retried too). Nothing
+ * unverified is ever renamed into place: a sha256 mismatch deletes the bytes.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { dirname } from "node:path";
+import { RbeeError } from "../../shared/errors.ts";
+import { formatModelRef, type HfModelRef } from "../../shared/model_ref.ts";
+import { type Hub, type HubFile, hubGet, resolveUrl, unreachable } from "./hub_client.ts";
+
+/** How hard a download tries. */
+export interface DownloadSettings {
+  /** Attempts per file before giving up. */
+  attempts: number;
+  /** An attempt that receives no byte for this long is stalled. */
+  stallMs: number;
+  /** Delay before the first retry; it doubles per attempt up to `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+/** Defaults: five attempts, 30 s without a byte is a stall. */
+export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
+  attempts: 5,
+  stallMs: 30_000,
+  backoffMs: 500,
+  maxBackoffMs: 10_000,
+};
+
+/** Progress of one download, reported per chunk; `bytes_done` counts resumed bytes too. */
+export interface DownloadProgress {
+  stage: "downloading" | "verifying";
+  bytes_done: number;
+  bytes_total: number;
+}
+
+/** Options of {@link downloadFile}. */
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+  /** Called before each retry, with the error that ended the attempt. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: RbeeError }) => void;
+  settings?: DownloadSettings;
+}
+
+/** Reads `RBEE_DOWNLOAD_STALL_MS`, `RBEE_DOWNLOAD_ATTEMPTS` and `RBEE_DOWNLOAD_BACKOFF_MS`. Pure. */
+export function downloadSettingsFromEnv(env: Record<string, string | undefined>): DownloadSettings {
+  const int = (name: string, fallback: number, min: number) => {
+    const text = env[name]?.trim();
+    if (!text) return fallback;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < min) {
+      throw new RbeeError("VALIDATION_ERROR", `${name} must be an integer of at least ${min}, got '${text}'`);
+    }
+    return n;
+  };
+  const d = DEFAULT_DOWNLOAD_SETTINGS;
+  return {
+    attempts: int("RBEE_DOWNLOAD_ATTEMPTS", d.attempts, 1),
+    stallMs: int("RBEE_DOWNLOAD_STALL_MS", d.stallMs, 1),
+    backoffMs: int("RBEE_DOWNLOAD_BACKOFF_MS", d.backoffMs, 0),
+    maxBackoffMs: d.maxBackoffMs,
+  };
+}
+
+/** The delay after failed attempt number `attempt` (1-based): exponential, capped. */
+export function retryDelay(attempt: number, s: DownloadSettings): number {
+  return Math.min(s.maxBackoffMs, s.backoffMs * 2 ** (attempt - 1));
+}
+
+/** Whether another attempt may succeed: lost connections, stalls, 429 and 5xx answers. */
+export function isRetryable(err: unknown): err is RbeeError {
+  if (!(err instanceof RbeeError)) return false;
+  if (err.code === "HUB_UNREACHABLE" || err.code === "DOWNLOAD_STALLED") return true;
+  const status = err.details?.status;
+  return err.code === "HUB_ERROR" && (typeof status !== "number" || status === 429 || status >= 500);
+}
+
+/** Downloads `file` to `dest`, resuming `dest.part`, retrying, and verifying its size and sha256. */
+export async function downloadFile(
+  hub: Hub,
+  ref: HfModelRef,
+  commit: string,
+  file: HubFile,
+  dest: string,
+  opts: DownloadOptions = {},
+): Promise<void> {
+  const settings = opts.settings ?? DEFAULT_DOWNLOAD_SETTINGS;
+  // Only a verified file is ever renamed to `dest`, so one of the right size is done.
+  if ((await sizeOf(dest)) === file.size) return;
+  await Deno.mkdir(dirname(dest), { recursive: true });
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await attemptDownload(hub, ref, commit, file, dest, opts, settings.stallMs);
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (!isRetryable(err)) throw err;
+      if (attempt >= settings.attempts) {
+        throw new RbeeError(err.code, `${err.message} (gave up after ${attempt} attempts)`, {
+          ...err.details,
+          attempts: attempt,
+        });
+      }
+      const delayMs = retryDelay(attempt, settings);
+      opts.onRetry?.({ attempt, delayMs, error: err });
+      await sleep(delayMs, opts.signal);
+    }
+  }
+}
+
+async function attemptDownload(
+  hub: Hub,
+  ref: HfModelRef,
+  commit: string,
+  file: HubFile,
+  dest: string,
+  opts: DownloadOptions,
+  stallMs: number,
+): Promise<void> {
+  const part = `${dest}.part`;
+  const where = { ref: formatModelRef(ref), file: file.path };
+  let offset = (await sizeOf(part)) ?? 0;
+  if (offset > file.size) offset = await restart(part);
+  const watchdog = new Watchdog(stallMs, where, opts.signal);
+  const hash = createHash("sha256");
+  let linkedEtag: string | null = null;
+  try {
+    if (offset < file.size || file.size === 0) {
+      const url = resolveUrl(hub, ref, commit, file.repoPath);
+      const range: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+      const res = await hubGet(hub, url, ref, file.path, watchdog.signal, range).catch(async (err) => {
+        // The part is longer than the file the hub now serves: start over.
+        if (err instanceof RbeeError && err.details?.status === 416) await restart(part);
+        throw err;
+      });
+      linkedEtag = res.headers.get("x-linked-etag");
+      // A server that ignores Range answers 200 with the whole file: start over.
+      if (offset > 0 && !resumes(res, offset)) offset = await restart(part);
+      if (offset > 0) await hashFile(part, hash);
+      offset = await receive(res, part, offset, hash, file, opts, watchdog);
+    } else {
+      await hashFile(part, hash);
+    }
+  } catch (err) {
+    if (watchdog.stalled) throw watchdog.stallError(offset);
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    if (err instanceof RbeeError) throw err;
+    if (err instanceof DiskError) throw err.cause;
+    throw unreachable(hub.endpoint, "the connection was lost during the download");
+  } finally {
+    watchdog.dispose();
+  }
+  opts.onProgress?.({ stage: "verifying", bytes_done: offset, bytes_total: file.size });
+  const problem = checkDownload(file, { size: offset, sha256: hash.digest("hex") }, linkedEtag);
+  if (problem) {
+    await Deno.remove(part).catch(() => {});
+    throw new RbeeError(
+      "CHECKSUM_MISMATCH",
+      `Download of '${file.path}' for '${where.ref}' is corrupt: ${problem}`,
+      where,
+    );
+  }
+  await Deno.rename(part, dest);
+}
+
+/** Why a finished download does not match the listing (or the hub's X-Linked-Etag), or null. */
+export function checkDownload(
+  file: HubFile,
+  got: { size: number; sha256: string },
+  linkedEtag: string | null = null,
+): string | null {
+  if (got.size !== file.size) return `received ${got.size} bytes, the hub listed ${file.size}`;
+  const etag = linkedEtag?.replace(/^(W\/)?"|"$/g, "");
+  const expected = file.sha256 ?? (etag && /^[0-9a-f]{64}$/.test(etag) ? etag : undefined);
+  if (expected && got.sha256 !== expected) {
+    return `sha256 '${got.sha256}' does not match the hub's '${expected}'`;
+  }
+  return null;
+}
+
+/** Streams the body into `part` (appending after `offset`); returns the part's size. */
+async function receive(
+  res: Response,
+  part: string,
+  offset: number,
+  hash: Hash,
+  file: HubFile,
+  opts: DownloadOptions,
+  watchdog: Watchdog,
+): Promise<number> {
+  let done = offset;
+  const out = await Deno.open(part, {
+    write: true,
+    create: true,
+    append: offset > 0,
+    truncate: offset === 0,
+  });
+  // Chunks are gathered into large writes, and a few writes may be in flight while the
+  // network keeps reading: fewer syscalls, reads and writes overlapping.
+  const batch = new WriteBatch(out);
+  const sink = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      watchdog.kick();
+      if (done + chunk.length > file.size) {
+        throw new RbeeError("CHECKSUM_MISMATCH", `Download of '${file.path}' is longer than the hub listed`);
+      }
+      hash.update(chunk);
+      done += chunk.length;
+      await batch.add(chunk);
+      opts.onProgress?.({ stage: "downloading", bytes_done: done, bytes_total: file.size });
+    },
+    close: () => batch.flush(),
+  }, new CountQueuingStrategy({ highWaterMark: 64 }));
+  try {
+    await (res.body ?? ReadableStream.from([])).pipeTo(sink);
+  } finally {
+    // What arrived before a failure is kept: the next attempt resumes after it.
+    await batch.flush().catch(() => {});
+    out.close();
+  }
+  if (done < file.size) {
+    throw new RbeeError(
+      "HUB_UNREACHABLE",
+      `The model hub closed the connection after ${done} of ${file.size} bytes of '${file.path}'`,
+      { file: file.path, bytes_done: done },
+    );
+  }
+  return done;
+}
+
+/** Gathers chunks into writes of about 1 MiB. */
+class WriteBatch {
+  static readonly SIZE = 1024 * 1024;
+  readonly #buffer = new Uint8Array(WriteBatch.SIZE);
+  #used = 0;
+
+  constructor(readonly out: Deno.FsFile) {}
+
+  async add(chunk: Uint8Array): Promise<void> {
+    if (this.#used + chunk.length > WriteBatch.SIZE) await this.flush();
+    if (chunk.length >= WriteBatch.SIZE) return await this.#write(chunk);
+    this.#buffer.set(chunk, this.#used);
+    this.#used += chunk.length;
+  }
+
+  async flush(): Promise<void> {
+    const data = this.#buffer.subarray(0, this.#used);
+    this.#used = 0;
+    await this.#write(data);
+  }
+
+  async #write(data: Uint8Array): Promise<void> {
+    try {
+      for (let at = 0; at < data.length;) at += await this.out.write(data.subarray(at));
+    } catch (err) {
+      throw new DiskError(err);
+    }
+  }
+}
+
+/** A write to disk failed; kept apart so it is not mistaken for a network error. */
+class DiskError extends Error {
+  constructor(override readonly cause: unknown) {
+    super("disk write failed");
+  }
+}
+
+/** Aborts its signal when no byte arrived for `stallMs`, or when the caller aborts. */
+class Watchdog {
+  readonly #controller = new AbortController();
+  readonly signal: AbortSignal;
+  #last = performance.now();
+  #timer: ReturnType<typeof setInterval>;
+  stalled = false;
+
+  constructor(readonly stallMs: number, readonly where: Record<string, string>, parent?: AbortSignal) {
+    this.signal = parent ? AbortSignal.any([parent, this.#controller.signal]) : this.#controller.signal;
+    this.#timer = setInterval(() => {
+      if (performance.now() - this.#last < stallMs) return;
+      this.stalled = true;
+      this.#controller.abort(this.stallError(0));
+    }, Math.max(10, Math.min(1000, stallMs / 4)));
+  }
+
+  kick(): void {
+    this.#last = performance.now();
+  }
+
+  stallError(bytesDone: number): RbeeError {
+    const seconds = (this.stallMs / 1000).toFixed(this.stallMs < 1000 ? 1 : 0);
+    return new RbeeError(
+      "DOWNLOAD_STALLED",
+      `Download of '${this.where.file}' for '${this.where.ref}' stalled: no data for ${seconds} s`,
+      { ...this.where, stall_ms: this.stallMs, ...(bytesDone > 0 && { bytes_done: bytesDone }) },
+    );
+  }
+
+  dispose(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+function resumes(res: Response, offset: number): boolean {
+  return res.status === 206 && (res.headers.get("content-range") ?? "").startsWith(`bytes ${offset}-`);
+}
+
+async function restart(part: string): Promise<0> {
+  await Deno.remove(part).catch(() => {});
+  return 0;
+}
+
+async function hashFile(path: string, hash: Hash): Promise<void> {
+  // The readable closes the file when it ends.
+  for await (const chunk of (await Deno.open(path)).readable) hash.update(chunk);
+}
+
+async function sizeOf(path: string): Promise<number | null> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => (clearTimeout(timer), signal?.removeEventListener("abort", onAbort), resolve());
+    const onAbort = () => (clearTimeout(timer), reject(signal!.reason));
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,343 @@
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { RbeeError } from "../../shared/errors.ts";
+import { type HfModelRef, parseModelRef } from "../../shared/model_ref.ts";
+import { assertEquals, assertRejects, assertStringIncludes, assertTrue } from "../../shared/testing.ts";
+import {
+  type FakeHub,
+  type FakeHubOptions,
+  hfMirrorDir,
+  type MirrorManifest,
+  startFakeHub,
+} from "../../tests/support/fake_hub.ts";
+import {
+  checkDownload,
+  downloadFile,
+  type DownloadProgress,
+  type DownloadSettings,
+  downloadSettingsFromEnv,
+  isRetryable,
+  retryDelay,
+} from "./download.ts";
+import { type HubFile, hubFromEnv, listModelFiles } from "./hub_client.ts";
+
+const mirror = hfMirrorDir();
+const ignore = mirror === null;
+const manifest: MirrorManifest = mirror
+  ? JSON.parse(Deno.readTextFileSync(join(mirror, "MANIFEST.json")))
+  : { repos: [] };
+const commit = manifest.repos[0]?.commit;
+const ref = parseModelRef("hf:karpathy/tinyllamas:stories260K") as HfModelRef;
+const SECRET = "hf_test_secret_do_not_leak";
+const FAST: DownloadSettings = { attempts: 4, stallMs: 300, backoffMs: 10, maxBackoffMs: 50 };
+
+async function withHub(
+  fn: (hub: FakeHub, tmp: string, checkpoint: HubFile) => Promise<void>,
+  opts: Partial<FakeHubOptions> = {},
+) {
+  const hub = await startFakeHub({ root: mirror!, ...opts });
+  const tmp = await Deno.makeTempDir();
+  try {
+    const files = await listModelFiles(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit);
+    await fn(hub, tmp, files.find((f) => f.path === "stories260K.bin")!);
+  } finally {
+    await hub.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+}
+
+async function sha256File(path: string): Promise<string> {
+  return createHash("sha256").update(await Deno.readFile(path)).digest("hex");
+}
+
+function names(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+const isDownload = (path: string) => path.includes("/resolve/");
+
+/** Answers the first `times` downloads with half the body, then drops the connection. */
+function dropHalfway(times: number, ranges: (string | null)[]): FakeHubOptions["faults"] {
+  let dropped = 0;
+  return async (req, next) => {
+    const res = await next();
+    if (!isDownload(req.path)) return res;
+    ranges.push(res.headers.get("content-range"));
+    if (dropped >= times) return res;
+    dropped++;
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const body = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        ctl.enqueue(bytes.slice(0, bytes.length >> 1));
+      },
+      async pull(ctl) {
+        await new Promise((r) => setTimeout(r, 20));
+        ctl.error(new Error("connection dropped"));
+      },
+    });
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+}
+
+Deno.test("downloadSettingsFromEnv reads the stall time and attempts, refusing nonsense", () => {
+  assertEquals(downloadSettingsFromEnv({}).stallMs, 30_000);
+  const s = downloadSettingsFromEnv({ RBEE_DOWNLOAD_STALL_MS: "250", RBEE_DOWNLOAD_ATTEMPTS: "2" });
+  assertEquals([s.stallMs, s.attempts], [250, 2]);
+  let err: unknown = null;
+  try {
+    downloadSettingsFromEnv({ RBEE_DOWNLOAD_STALL_MS: "soon" });
+  } catch (e) {
+    err = e;
+  }
+  assertTrue(err instanceof RbeeError && err.message.includes("'soon'"));
+});
+
+Deno.test("retries back off exponentially up to a cap", () => {
+  const s = { attempts: 9, stallMs: 1, backoffMs: 500, maxBackoffMs: 3000 };
+  assertEquals([1, 2, 3, 4, 5].map((n) => retryDelay(n, s)), [500, 1000, 2000, 3000, 3000]);
+});
+
+Deno.test("only transient failures are retried", () => {
+  const e = (code: "HUB_ERROR" | "MODEL_NOT_FOUND", status?: number) =>
+    new RbeeError(code, "x", status ? { status } : undefined);
+  assertEquals(
+    [
+      isRetryable(new RbeeError("HUB_UNREACHABLE", "x")),
+      isRetryable(new RbeeError("DOWNLOAD_STALLED", "x")),
+      isRetryable(e("HUB_ERROR", 503)),
+      isRetryable(e("HUB_ERROR", 429)),
+      isRetryable(e("MODEL_NOT_FOUND", 404)),
+      isRetryable(new RbeeError("CHECKSUM_MISMATCH", "x")),
+      isRetryable(new Error("bug")),
+    ],
+    [true, true, true, true, false, false, false],
+  );
+});
+
+Deno.test("checkDownload reports a wrong size or sha256, also against X-Linked-Etag", () => {
+  const file = { path: "m.bin", repoPath: "m.bin", size: 3, sha256: "a".repeat(64) };
+  assertEquals(checkDownload(file, { size: 3, sha256: "a".repeat(64) }), null);
+  assertStringIncludes(checkDownload(file, { size: 2, sha256: "a".repeat(64) })!, "received 2 bytes");
+  assertStringIncludes(checkDownload(file, { size: 3, sha256: "b".repeat(64) })!, "does not match");
+  const unlisted = { ...file, sha256: undefined };
+  assertEquals(checkDownload(unlisted, { size: 3, sha256: "c".repeat(64) }), null);
+  const etag = `"${"d".repeat(64)}"`;
+  assertStringIncludes(checkDownload(unlisted, { size: 3, sha256: "c".repeat(64) }, etag)!, "d".repeat(64));
+});
+
+Deno.test("downloads through .part with progress, matching the manifest's sha256", { ignore }, async () => {
+  await withHub(async (hub, tmp, file) => {
+    const events: DownloadProgress[] = [];
+    const dest = join(tmp, "sub", "stories260K.bin");
+    await downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, {
+      onProgress: (p) => events.push(p),
+    });
+    assertEquals(await sha256File(dest), file.sha256);
+    assertEquals(names(join(tmp, "sub")), ["stories260K.bin"]);
+    assertEquals(events.at(-1), { stage: "verifying", bytes_done: file.size, bytes_total: file.size });
+    assertTrue(events.every((e, i) => i === 0 || e.bytes_done >= events[i - 1].bytes_done));
+  });
+});
+
+Deno.test("a connection dropped halfway resumes with Range and the result verifies", { ignore }, async () => {
+  const ranges: (string | null)[] = [];
+  await withHub(async (hub, tmp, file) => {
+    const dest = join(tmp, "m.bin");
+    const retries: string[] = [];
+    await downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, {
+      settings: FAST,
+      onRetry: (r) => retries.push(r.error.code),
+    });
+    assertEquals(await sha256File(dest), file.sha256);
+    assertEquals(retries, ["HUB_UNREACHABLE", "HUB_UNREACHABLE"]);
+    // The second request asks for the rest after the first half, the third for the rest after that.
+    const half = file.size >> 1;
+    const quarter = (file.size - half) >> 1;
+    assertEquals(ranges, [
+      null,
+      `bytes ${half}-${file.size - 1}/${file.size}`,
+      `bytes ${half + quarter}-${file.size - 1}/${file.size}`,
+    ]);
+    assertEquals(names(tmp), ["m.bin"]);
+  }, { faults: dropHalfway(2, ranges) });
+});
+
+Deno.test(
+  "a download that keeps failing gives up after its attempts and keeps its .part",
+  { ignore },
+  async () => {
+    const ranges: (string | null)[] = [];
+    await withHub(async (hub, tmp, file) => {
+      const dest = join(tmp, "m.bin");
+      const hf = hubFromEnv({ HF_ENDPOINT: hub.url, HF_TOKEN: SECRET });
+      const err = await assertRejects(
+        () => downloadFile(hf, ref, commit, file, dest, { settings: { ...FAST, attempts: 3 } }),
+        RbeeError,
+      );
+      assertEquals([err.code, err.details?.attempts], ["HUB_UNREACHABLE", 3]);
+      assertStringIncludes(err.message, hub.url);
+      assertTrue(!JSON.stringify(err.toEnvelope()).includes(SECRET));
+      assertEquals(ranges.length, 3);
+      assertEquals(names(tmp), ["m.bin.part"]);
+      // A later call (a new pull, or the hive after a restart) resumes from the .part.
+      ranges.length = 0;
+      await downloadFile(hf, ref, commit, file, dest, { settings: FAST });
+      assertEquals(await sha256File(dest), file.sha256);
+      assertTrue(ranges[0]!.startsWith("bytes "), String(ranges[0]));
+    }, { faults: dropHalfway(3, ranges) });
+  },
+);
+
+Deno.test("a stalled transfer is retried, then fails with DOWNLOAD_STALLED", { ignore }, async () => {
+  let requests = 0;
+  const faults: FakeHubOptions["faults"] = async (req, next) => {
+    const res = await next();
+    if (!isDownload(req.path)) return res;
+    requests++;
+    // Sends a little, then nothing at all, while the connection stays open.
+    const body = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        ctl.enqueue(new Uint8Array(1000));
+      },
+      pull: () => new Promise(() => {}),
+    });
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  await withHub(async (hub, tmp, file) => {
+    const started = performance.now();
+    const err = await assertRejects(
+      () =>
+        downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, join(tmp, "m.bin"), {
+          settings: { ...FAST, attempts: 2 },
+        }),
+      RbeeError,
+    );
+    assertEquals([err.code, err.details?.stall_ms, err.details?.attempts], ["DOWNLOAD_STALLED", 300, 2]);
+    assertStringIncludes(err.message, "stalled: no data for 0.3 s");
+    assertEquals(requests, 2);
+    assertTrue(performance.now() - started >= 600);
+  }, { faults });
+});
+
+Deno.test("a hub that never answers the request is a stall too", { ignore }, async () => {
+  // Answers only after the client gave up (the hub's shutdown waits for every answer).
+  const late = (next: () => Promise<Response>) => new Promise<void>((r) => setTimeout(r, 800)).then(next);
+  const faults: FakeHubOptions["faults"] = (req, next) => isDownload(req.path) ? late(next) : next();
+  await withHub(async (hub, tmp, file) => {
+    const err = await assertRejects(
+      () =>
+        downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, join(tmp, "m.bin"), {
+          settings: { ...FAST, attempts: 1 },
+        }),
+      RbeeError,
+    );
+    assertEquals(err.code, "DOWNLOAD_STALLED");
+  }, { faults });
+});
+
+Deno.test("a slow link that keeps sending is not a stall", { ignore }, async () => {
+  const faults: FakeHubOptions["faults"] = async (req, next) => {
+    const res = await next();
+    if (!isDownload(req.path)) return res;
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    let at = 0;
+    const step = Math.ceil(bytes.length / 8);
+    const body = new ReadableStream<Uint8Array>({
+      async pull(ctl) {
+        await new Promise((r) => setTimeout(r, 100));
+        ctl.enqueue(bytes.slice(at, at + step));
+        at += step;
+        if (at >= bytes.length) ctl.close();
+      },
+    });
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  await withHub(async (hub, tmp, file) => {
+    const retries: unknown[] = [];
+    const dest = join(tmp, "m.bin");
+    await downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, {
+      settings: FAST,
+      onRetry: (r) => retries.push(r),
+    });
+    assertEquals(retries, []);
+    assertEquals(await sha256File(dest), file.sha256);
+  }, { faults });
+});
+
+Deno.test(
+  "corrupt bytes fail with CHECKSUM_MISMATCH, are not retried and leave nothing",
+  { ignore },
+  async () => {
+    let requests = 0;
+    const faults: FakeHubOptions["faults"] = async (req, next) => {
+      const res = await next();
+      if (!isDownload(req.path)) return res;
+      requests++;
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      bytes[100] ^= 0xff;
+      return new Response(bytes, { headers: res.headers });
+    };
+    await withHub(async (hub, tmp, file) => {
+      const err = await assertRejects(
+        () =>
+          downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, join(tmp, "m.bin"), {
+            settings: FAST,
+          }),
+        RbeeError,
+      );
+      assertEquals(err.code, "CHECKSUM_MISMATCH");
+      assertEquals(requests, 1);
+      assertEquals(names(tmp), []);
+    }, { faults });
+  },
+);
+
+Deno.test("a server that ignores Range restarts the file from the beginning", { ignore }, async () => {
+  await withHub(async (hub, tmp, file) => {
+    const dest = join(tmp, "m.bin");
+    // Kept, these bytes would fail the checksum.
+    await Deno.writeFile(dest + ".part", new Uint8Array(5000).fill(7));
+    await downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, { settings: FAST });
+    assertEquals(await sha256File(dest), file.sha256);
+    assertEquals(hub.log.filter((r) => isDownload(r.path)).map((r) => r.range), ["bytes=5000-"]);
+  }, { ignoreRange: true });
+});
+
+Deno.test("the token is not sent to another origin after a redirect", { ignore }, async () => {
+  const cdn = await startFakeHub({ root: mirror! });
+  const faults: FakeHubOptions["faults"] = (req, next) =>
+    isDownload(req.path) ? Response.redirect(cdn.url + req.path, 302) : next();
+  try {
+    await withHub(async (hub, tmp) => {
+      const hf = hubFromEnv({ HF_ENDPOINT: hub.url, HF_TOKEN: SECRET });
+      const [, tok] = await listModelFiles(hf, ref, commit);
+      await downloadFile(hf, ref, commit, tok, join(tmp, "tok.bin"));
+      assertEquals(await sha256File(join(tmp, "tok.bin")), tok.sha256);
+      assertEquals(hub.log.filter((r) => isDownload(r.path)).map((r) => r.authorized), [true]);
+      assertEquals(cdn.log.map((r) => r.authorized), [false]);
+    }, { faults });
+  } finally {
+    await cdn.close();
+  }
+});
+
+Deno.test(
+  "an aborted download rejects with the abort reason and keeps its .part to resume",
+  { ignore },
+  async () => {
+    await withHub(async (hub, tmp, file) => {
+      const controller = new AbortController();
+      const onProgress = () => controller.abort(new DOMException("stop", "AbortError"));
+      const dest = join(tmp, "m.bin");
+      await assertRejects(
+        () =>
+          downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, {
+            signal: controller.signal,
+            onProgress,
+          }),
+        DOMException,
+      );
+      assertTrue(names(tmp).every((n) => n === "m.bin.part"));
+    });
+  },
+);

@@ -1,0 +1,164 @@
+/**
+ * `rbee models pull|list|show|rm`: the model catalog of the cluster, through
+ * the queen (started for this command when none runs).
+ */
+import { parseArgs } from "node:util";
+import type { Command } from "./command.ts";
+import { clientToken } from "./client_token.ts";
+import { barLine, formatBytes, plainLine, PlainThrottle } from "./models_progress.ts";
+import { connectQueen, DEFAULT_QUEEN_URL, type QueenConnection } from "./queen_connection.ts";
+import { authHeaders } from "../shared/auth.ts";
+import { PullProgressEvent } from "../shared/contracts/inference.ts";
+import { type ModelInfo, ModelList, RemoveModelResult } from "../shared/contracts/models.ts";
+import { rbeeHome } from "../shared/daemon_config.ts";
+import { fromEnvelope, RbeeError } from "../shared/errors.ts";
+import { exitWithError } from "../shared/flags.ts";
+import { readSse } from "../shared/sse.ts";
+
+/** Usage of `rbee models`. */
+export const MODELS_USAGE = `rbee models — pull, list, show and remove models
+
+Usage:
+  rbee models pull REF [--hive NAME]   download a model (on every hive, or one)
+  rbee models list                     table: reference, format, dtype, size, hives, last used
+  rbee models show REF                 one model, with its files and their sha256
+  rbee models rm REF [--force] [--hive NAME]
+                                       remove it; --force stops the workers using it first
+
+  --json              print the queen's JSON answer instead of text
+  --token-file FILE   token for the queen (else RBEE_TOKEN_FILE or RBEE_TOKEN)
+
+REF is hf:<org>/<repo>[:<subfolder>][@<revision>] or file:<path>.`;
+
+interface Session {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** The `models` command. */
+export const modelsCommand: Command = {
+  summary: "pull, list, show and remove models",
+  usage: MODELS_USAGE,
+  async run(args, env) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          hive: { type: "string" },
+          dtype: { type: "string" },
+          force: { type: "boolean" },
+          json: { type: "boolean" },
+          "token-file": { type: "string" },
+        },
+      });
+    } catch (err) {
+      exitWithError(new RbeeError("VALIDATION_ERROR", (err as Error).message), 2);
+    }
+    const [sub, ref, ...extra] = parsed.positionals;
+    const needsRef = sub === "pull" || sub === "show" || sub === "rm";
+    if (!["pull", "list", "show", "rm"].includes(sub ?? "") || (needsRef && !ref) || extra.length) {
+      console.error(MODELS_USAGE);
+      return 2;
+    }
+    let connection: QueenConnection | null = null;
+    try {
+      const home = rbeeHome(env);
+      const logFile = `${home}/logs/ephemeral.log`;
+      const token = clientToken(parsed.values["token-file"], env);
+      connection = await connectQueen(env.RBEE_QUEEN_URL ?? DEFAULT_QUEEN_URL, token, home, logFile, () => {
+        console.error(`No queen is running; starting one for this command (logs: ${logFile})`);
+      });
+      const session = { url: connection.url, headers: authHeaders(connection.token) };
+      const v = parsed.values;
+      if (sub === "pull") await pull(session, ref, v.hive, v.dtype);
+      else if (sub === "list") await list(session, v.json ?? false);
+      else if (sub === "show") await show(session, ref, v.json ?? false);
+      else await remove(session, ref, v.force ?? false, v.hive);
+      await connection.close();
+      return 0;
+    } catch (err) {
+      await connection?.close();
+      exitWithError(err, 1);
+    }
+  },
+};
+
+async function request(s: Session, method: string, path: string, body?: unknown): Promise<Response> {
+  const res = await fetch(s.url + path, {
+    method,
+    headers: { ...s.headers, ...(body !== undefined && { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw fromEnvelope(await res.json().catch(() => null), res.status);
+  return res;
+}
+
+async function pull(s: Session, ref: string, hive?: string, dtype?: string): Promise<void> {
+  const res = await request(s, "POST", "/v2/models/pull", { model: ref, hive, dtype });
+  const tty = Deno.stderr.isTerminal();
+  const throttle = new PlainThrottle();
+  const encoder = new TextEncoder();
+  const columns = () => (tty ? Deno.consoleSize().columns : 80);
+  for await (const ev of readSse(res.body!)) {
+    const data = JSON.parse(ev.data);
+    if (ev.event === "progress") {
+      const p = PullProgressEvent.parse(data);
+      if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${barLine(p, columns() - 1)}`));
+      else if (throttle.shouldPrint(p, Date.now())) console.error(plainLine(p));
+    } else if (ev.event === "error") {
+      if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
+      throw fromEnvelope({ error: data }, 502);
+    } else if (ev.event === "done") {
+      if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
+      console.log(`Pulled ${data.model} on ${(data.hives as string[]).join(", ")}`);
+      return;
+    }
+  }
+  throw new RbeeError("HIVE_UNAVAILABLE", "The queen ended the pull without an answer");
+}
+
+/** The `list` table; pure. */
+export function modelTable(models: ModelInfo[]): string {
+  const rows = [["REFERENCE", "FORMAT", "DTYPE", "SIZE", "HIVES", "LAST USED"]];
+  for (const m of models) {
+    const hives = (m.hives ?? []).join(",");
+    rows.push([m.ref, m.format, m.dtype, formatBytes(m.size), hives, m.last_used?.slice(0, 19) ?? "never"]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+async function list(s: Session, json: boolean): Promise<void> {
+  const body = ModelList.parse(await (await request(s, "GET", "/v2/models")).json());
+  console.log(
+    json ? JSON.stringify(body, null, 2) : body.models.length ? modelTable(body.models) : "No models",
+  );
+}
+
+async function show(s: Session, ref: string, json: boolean): Promise<void> {
+  const m = await (await request(s, "GET", `/v2/models/show?model=${encodeURIComponent(ref)}`)).json();
+  if (json) return console.log(JSON.stringify(m, null, 2));
+  const lines = [
+    `reference  ${m.ref}`,
+    `commit     ${m.commit ?? "-"}`,
+    `format     ${m.format} (${m.dtype})`,
+    `size       ${formatBytes(m.size)}`,
+    `hives      ${(m.hives ?? []).join(", ")}`,
+    `pulled     ${m.pulled_at}`,
+    `last used  ${m.last_used ?? "never"}`,
+    "files:",
+    ...(m.files as { path: string; size: number; sha256?: string }[]).map((f) =>
+      `  ${f.path}  ${formatBytes(f.size)}  ${f.sha256 ?? ""}`.trimEnd()
+    ),
+  ];
+  console.log(lines.join("\n"));
+}
+
+async function remove(s: Session, ref: string, force: boolean, hive?: string): Promise<void> {
+  const q = `?model=${encodeURIComponent(ref)}${force ? "&force=true" : ""}${hive ? `&hive=${hive}` : ""}`;
+  const r = RemoveModelResult.parse(await (await request(s, "DELETE", `/v2/models${q}`)).json());
+  const stopped = r.stopped_workers.length ? ` (stopped ${r.stopped_workers.join(", ")})` : "";
+  console.log(`Removed ${r.ref} from ${(r.hives ?? []).join(", ")}${stopped}`);
+}

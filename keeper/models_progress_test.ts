@@ -1,0 +1,45 @@
+import { assertEquals, assertTrue } from "../shared/testing.ts";
+import { barLine, formatBytes, formatDuration, plainLine, PlainThrottle } from "./models_progress.ts";
+
+const halfway = {
+  stage: "downloading" as const,
+  file: "model.bin",
+  total_done: 50_000_000,
+  total_bytes: 100_000_000,
+  speed_bps: 2_500_000,
+  eta_s: 20,
+};
+
+Deno.test("figures read like a person would write them", () => {
+  assertEquals([formatBytes(512), formatBytes(1_500_000), formatBytes(2_345_000_000)], [
+    "512 B",
+    "1.5 MB",
+    "2.3 GB",
+  ]);
+  assertEquals([formatDuration(42), formatDuration(185), formatDuration(3720)], ["42s", "3m05s", "1h02m"]);
+});
+
+Deno.test("a plain line has the stage, file, percentage, speed and time left", () => {
+  assertEquals(plainLine(halfway), "downloading model.bin 50% 50 MB / 100 MB 2.5 MB/s ETA 20s");
+  assertEquals(plainLine({ stage: "importing" }), "importing");
+  assertEquals(plainLine({ stage: "ready", hive: "gpu1" }), "[gpu1] ready");
+});
+
+Deno.test("the bar fills with the total and fits the terminal", () => {
+  const line = barLine(halfway, 80);
+  assertTrue(line.length <= 80, line);
+  const bar = /\[(#*)(-*)\]/.exec(line)!;
+  assertTrue(Math.abs(bar[1].length - bar[2].length) <= 1, line);
+  assertTrue(line.includes(" 50% "));
+  assertTrue(barLine({ ...halfway, total_done: 100_000_000 }).includes("100%"));
+});
+
+Deno.test("plain lines come at a new stage or file, else every interval", () => {
+  const t = new PlainThrottle(1000);
+  assertEquals([
+    t.shouldPrint(halfway, 0),
+    t.shouldPrint(halfway, 500),
+    t.shouldPrint({ ...halfway, file: "tok.bin" }, 600),
+    t.shouldPrint({ ...halfway, file: "tok.bin" }, 1700),
+  ], [true, false, true, true]);
+});

@@ -1,0 +1,63 @@
+import { assertEquals, assertStringIncludes, assertTrue } from "../shared/testing.ts";
+import { createWorld, runRbee, startQueen } from "./support/cluster.ts";
+import { hfMirrorDir } from "./support/fake_hub.ts";
+
+const ignore = hfMirrorDir() === null;
+const REF = "hf:karpathy/tinyllamas:stories260K@main";
+
+Deno.test("rbee models pull, list, show and rm through a queen and its hive", { ignore }, async () => {
+  const world = await createWorld();
+  const queen = await startQueen(world);
+  const env = { RBEE_QUEEN_URL: queen.url };
+  try {
+    const pulled = await runRbee(world, ["models", "pull", "hf:karpathy/tinyllamas:stories260K"], env);
+    assertEquals(pulled.code, 0, pulled.stderr);
+    assertStringIncludes(pulled.stdout, `Pulled ${REF} on local`);
+    // Not a terminal: plain lines, no bar redrawn with carriage returns.
+    assertStringIncludes(pulled.stderr, "[local] downloading stories260K.bin");
+    assertTrue(!pulled.stderr.includes("\r"));
+
+    const list = await runRbee(world, ["models", "list"], env);
+    assertEquals(list.code, 0, list.stderr);
+    const [header, row] = list.stdout.trim().split("\n");
+    assertEquals(header.split(/\s{2,}/), ["REFERENCE", "FORMAT", "DTYPE", "SIZE", "HIVES", "LAST USED"]);
+    assertEquals(row.split(/\s{2,}/).filter((c) => c !== "").map((c, i) => i === 3 ? "size" : c), [
+      REF,
+      "llama2c",
+      "fp32",
+      "size",
+      "local",
+      "never",
+    ]);
+
+    const show = await runRbee(world, ["models", "show", REF], env);
+    assertEquals(show.code, 0, show.stderr);
+    assertStringIncludes(show.stdout, "stories260K.bin  1.1 MB  b0a507e7ad0f6266");
+    assertTrue(!show.stdout.includes(world.home));
+
+    const rm = await runRbee(world, ["models", "rm", REF], env);
+    assertEquals(rm.code, 0, rm.stderr);
+    assertStringIncludes(rm.stdout, `Removed ${REF} from local`);
+    const gone = await runRbee(world, ["models", "show", REF], env);
+    assertEquals(gone.code, 1);
+    assertStringIncludes(gone.stderr, "MODEL_NOT_FOUND");
+  } finally {
+    await queen.stop();
+    await world.close();
+  }
+});
+
+Deno.test("rbee models pull reports INSUFFICIENT_DISK with what is needed and free", { ignore }, async () => {
+  const world = await createWorld();
+  world.env.RBEE_TEST_FREE_BYTES = "1000";
+  const queen = await startQueen(world);
+  try {
+    const out = await runRbee(world, ["models", "pull", REF], { RBEE_QUEEN_URL: queen.url });
+    assertEquals(out.code, 1);
+    assertStringIncludes(out.stderr, "INSUFFICIENT_DISK: Not enough disk space to pull");
+    assertStringIncludes(out.stderr, "1.0 kB free");
+  } finally {
+    await queen.stop();
+    await world.close();
+  }
+});
