@@ -8,6 +8,7 @@ import type { Logger } from "../shared/log.ts";
 import { type ModelProvider, modelRoutes } from "./model_routes.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { workerRoutes } from "./worker_routes.ts";
+import { deviceRoutes } from "./device_routes.ts";
 import { type AuthOutcome, requireToken, type TokenHolder } from "../shared/auth.ts";
 
 export type { ModelProvider } from "./model_routes.ts";
@@ -35,5 +36,6 @@ export function createHiveApp(deps: HiveDeps): Hono<AppEnv> {
   app.get("/health", (c) => c.json({ status: "ok", name: deps.name }));
   app.route("/v1/workers", workerRoutes(deps.supervisor, deps.models));
   app.route("/v1/models", modelRoutes(deps.models));
+  app.route("/v1/devices", deviceRoutes());
   return app;
 }

@@ -5,6 +5,16 @@ import { z } from "zod";
 import { LISTEN_FLAGS, ListenConfig, rbeeHome } from "../shared/daemon_config.ts";
 import { parseFlags, pick } from "../shared/flags.ts";
 import { validate } from "../shared/validation.ts";
+import { parseKeepAlive } from "./keep_alive.ts";
+
+/** Milliseconds, or NaN (which validation rejects) for a malformed value. */
+function keepAliveOrNaN(value: string | undefined): number {
+  try {
+    return parseKeepAlive(value);
+  } catch {
+    return NaN;
+  }
+}
 
 /** Default hive port. */
 export const HIVE_PORT = 7835;
@@ -16,6 +26,8 @@ export const HiveConfig = ListenConfig.extend({
   hfEndpoint: z.url(),
   hfToken: z.string().optional(),
   workerLoadTimeoutMs: z.number().int().min(1000),
+  /** How long idle workers stay loaded; negative = forever (see keep_alive.ts). */
+  keepAliveMs: z.number().int("Expected --keep-alive to be a duration such as 30s, 5m, 0 or -1"),
   tokenFile: z.string().optional(),
   auditDir: z.string().optional(),
 });
@@ -34,6 +46,8 @@ Usage: rbee-hive [options]
   --token-file F  callers (the queen) must send this token (also CREDENTIALS_DIRECTORY/rbee-token,
                   RBEE_TOKEN_FILE or RBEE_TOKEN); required unless bound to loopback
   --audit-dir DIR write the tamper-evident audit log there (or RBEE_AUDIT_DIR)
+  --keep-alive D  unload idle workers after D (30s, 5m, 1h; 0 = after each request; -1 = never;
+                  default 5m, or RBEE_KEEP_ALIVE)
   --help          this text
 
 Environment: RBEE_HOME, HF_ENDPOINT (hub URL), HF_TOKEN (hub access token).
@@ -47,6 +61,7 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     home: { type: "string" },
     "token-file": { type: "string" },
     "audit-dir": { type: "string" },
+    "keep-alive": { type: "string" },
   });
   return validate(HiveConfig, {
     host: pick(values.host, env.RBEE_HIVE_HOST, "127.0.0.1"),
@@ -58,5 +73,6 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     workerLoadTimeoutMs: Number(pick(env.RBEE_WORKER_LOAD_TIMEOUT_MS, "120000")),
     tokenFile: values["token-file"],
     auditDir: pick(values["audit-dir"], env.RBEE_AUDIT_DIR),
+    keepAliveMs: keepAliveOrNaN(pick(values["keep-alive"] as string | undefined, env.RBEE_KEEP_ALIVE, "5m")),
   }, "hive configuration");
 }

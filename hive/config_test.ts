@@ -25,3 +25,10 @@ Deno.test("refuses a bad port and a bad hub endpoint", () => {
     "VALIDATION_ERROR",
   );
 });
+
+Deno.test("keep-alive comes from --keep-alive, then RBEE_KEEP_ALIVE, else 5 minutes", () => {
+  assertEquals(loadConfig([], {}).keepAliveMs, 300_000);
+  assertEquals(loadConfig([], { RBEE_KEEP_ALIVE: "-1" }).keepAliveMs, -1);
+  assertEquals(loadConfig(["--keep-alive", "30s"], { RBEE_KEEP_ALIVE: "-1" }).keepAliveMs, 30_000);
+  assertThrows(() => loadConfig(["--keep-alive", "soon"], {}), RbeeError);
+});

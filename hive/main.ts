@@ -21,6 +21,8 @@ const supervisor = new Supervisor({
   log,
   hiveUrl: () => hiveUrl,
   loadingTimeoutMs: config.workerLoadTimeoutMs,
+  stateFile: `${config.home}/hive-workers.json`,
+  keepAliveMs: config.keepAliveMs,
   launcher: (spec, workerId, url) => {
     // A worker reads nothing but its model folder.
     const { command, args } = roleCommand("worker", { read: [spec.modelDir] });
@@ -44,7 +46,7 @@ const supervisor = new Supervisor({
     };
   },
 });
-const models = createModelProvider(config, log);
+const models = createModelProvider(config, log, { env: Deno.env.toObject(), workers: supervisor });
 const app = createHiveApp({
   name: config.name,
   supervisor,
@@ -53,6 +55,7 @@ const app = createHiveApp({
   tokens: security.tokens,
   onAuth: security.onAuth,
 });
+await supervisor.recover();
 const daemon = serveDaemon(app.fetch, { host: config.host, port: config.port });
 hiveUrl = `http://127.0.0.1:${daemon.port}`;
 log.info("Hive listening", { url: daemon.url, home: config.home });

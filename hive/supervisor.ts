@@ -1,34 +1,26 @@
 /**
- * The hive's workers: spawns each as a child process with the worker's
- * permission flags, follows its lifecycle (see worker_state.ts), waits for it
- * to be ready, hands out idle ones and stops them (SIGTERM, then SIGKILL).
+ * The hive's workers: spawns each as a child process, follows its lifecycle
+ * (worker_state.ts, worker_lifecycle.ts), watches it by PID and heartbeat,
+ * restarts it when it dies unexpectedly as restart_policy.ts decides, stops it
+ * (ask, SIGTERM, SIGKILL), and keeps a state file so that a restarted hive can
+ * re-adopt or kill what its previous run left behind.
  */
-import type { Backend, WorkerInfo, WorkerState } from "../shared/contracts/worker.ts";
-import { type DaemonChild, startDaemonChild } from "../shared/child.ts";
-import { isErrorCode, RbeeError } from "../shared/errors.ts";
+import type { WorkerStatus } from "../shared/contracts/supervision.ts";
+import { RbeeError } from "../shared/errors.ts";
 import type { Logger } from "../shared/log.ts";
+import { type Breaker, breakerAllows, closedBreaker, recordSuccess } from "./breaker.ts";
+import { every, probeWorkers } from "./heartbeat.ts";
+import { DEFAULT_KEEP_ALIVE_MS, dueForUnload, unloadAt } from "./keep_alive.ts";
+import { preflightSpawn } from "./preflight.ts";
+import { DEFAULT_RESTART, type RestartConfig } from "./restart_policy.ts";
+import { persistWorkers, recoverLeftovers } from "./state_file.ts";
+import { attach, launch, type LifecycleContext, type WorkerLauncher } from "./worker_lifecycle.ts";
+import { adoptedHandle, raceTimeout, type StopOutcome, stopProcessSteps } from "./worker_process.ts";
+import * as R from "./worker_record.ts";
 import { nextWorkerState, type WorkerEvent } from "./worker_state.ts";
 
-/** What to start: a model already on disk, on a backend and device. */
-export interface SpawnSpec {
-  model: string;
-  modelDir: string;
-  backend: Backend;
-  device: number;
-}
-
-/** How to launch a worker process (injectable so tests and compiled binaries differ). */
-export type WorkerLauncher = (spec: SpawnSpec, workerId: string, hiveUrl: string) => {
-  command: string;
-  args: string[];
-};
-
-interface WorkerRecord {
-  info: WorkerInfo;
-  url: string | null;
-  child: DaemonChild | null;
-  ready: PromiseWithResolvers<void>;
-}
+export type { SpawnSpec } from "./worker_record.ts";
+export type { WorkerLauncher } from "./worker_lifecycle.ts";
 
 /** Options for {@link Supervisor}. */
 export interface SupervisorOptions {
@@ -36,20 +28,57 @@ export interface SupervisorOptions {
   /** URL workers call back on when loaded. */
   hiveUrl: () => string;
   log: Logger;
-  /** Longest wait for a worker to load its model. */
+  /** Longest wait for a worker to load its model before it is killed (LOADING_TIMEOUT; default 120 s). */
   loadingTimeoutMs?: number;
-  /** SIGTERM → SIGKILL grace period. */
+  /** After asking a worker to shut down: time for in-flight requests (default 5 s). */
   stopGraceMs?: number;
+  /** After SIGTERM, before SIGKILL (default 3 s). */
+  killAfterMs?: number;
+  /** Cap on stopping every worker at hive shutdown (default 30 s). */
+  shutdownCapMs?: number;
+  /** Health-check period for running workers (default 2 s). */
+  heartbeatMs?: number;
+  restart?: Partial<RestartConfig>;
+  /** Where to record worker PIDs for the next hive run (none when absent). */
+  stateFile?: string;
+  /** Requests a worker serves at once (default 1). */
+  slots?: number;
+  /** How long an idle worker stays loaded (default 5 minutes; 0 = unload after each request; negative = forever). */
+  keepAliveMs?: number;
+  /** Refuses a spawn that cannot fit, before anything starts (default: preflight.ts). */
+  preflight?: (spec: R.SpawnSpec) => Promise<void>;
+  clock?: R.Clock;
+  random?: () => number;
 }
 
 /** Owns every worker process the hive starts. */
 export class Supervisor {
-  readonly #workers = new Map<string, WorkerRecord>();
-  constructor(private readonly opts: SupervisorOptions) {}
+  readonly #workers = new Map<string, R.WorkerRecord>();
+  readonly #breakers = new Map<string, Breaker>();
+  readonly #ctx: LifecycleContext;
+  #heartbeat: { stop(): void } | null = null;
+  #closing = false;
 
-  /** Every known worker, newest last. */
-  list(): WorkerInfo[] {
-    return [...this.#workers.values()].map((w) => ({ ...w.info }));
+  constructor(private readonly opts: SupervisorOptions) {
+    this.#ctx = {
+      launcher: opts.launcher,
+      hiveUrl: opts.hiveUrl,
+      log: opts.log,
+      clock: opts.clock ?? R.SYSTEM_CLOCK,
+      random: opts.random ?? Math.random,
+      restart: { ...DEFAULT_RESTART, ...opts.restart },
+      loadingTimeoutMs: opts.loadingTimeoutMs ?? 120_000,
+      stop: { graceMs: opts.stopGraceMs ?? 5000, killAfterMs: opts.killAfterMs ?? 3000 },
+      workers: this.#workers,
+      breakers: this.#breakers,
+      closing: () => this.#closing,
+      persist: () => this.#persist(),
+    };
+  }
+
+  /** Every known worker, oldest first. */
+  list(): WorkerStatus[] {
+    return [...this.#workers.values()].map((w) => this.#view(w));
   }
 
   /** The worker's loopback URL once it is serving, else null. */
@@ -58,166 +87,204 @@ export class Supervisor {
   }
 
   /** The worker's public view, or throws WORKER_NOT_FOUND. */
-  get(id: string): WorkerInfo {
-    return { ...this.#record(id).info };
+  get(id: string): WorkerStatus {
+    return this.#view(this.#record(id));
   }
 
-  /** An idle worker for the model, backend and device, if any. */
-  findIdle(model: string, backend: Backend, device: number): WorkerInfo | null {
-    for (const w of this.#workers.values()) {
-      const i = w.info;
-      if (i.state === "idle" && i.model === model && i.backend === backend && i.device === device) {
-        return { ...i };
-      }
+  /**
+   * Starts a worker and resolves once its model is loaded. A worker of the same
+   * placement already starting or waiting to restart is awaited instead.
+   */
+  async spawn(spec: R.SpawnSpec): Promise<WorkerStatus> {
+    const key = R.placementKey(spec);
+    const now = this.#ctx.clock.now();
+    const breaker = this.#breakers.get(key) ?? closedBreaker();
+    if (!breakerAllows(breaker, now, this.#ctx.restart.breaker)) {
+      throw R.circuitOpenError(spec.model, R.breakerView(breaker, now, this.#ctx.restart.breaker));
     }
-    return null;
-  }
-
-  /** Starts a worker and resolves once its model is loaded. */
-  async spawn(spec: SpawnSpec): Promise<WorkerInfo> {
-    const id = `w-${crypto.randomUUID().slice(0, 8)}`;
-    const rec: WorkerRecord = {
-      info: {
-        id,
-        model: spec.model,
-        backend: spec.backend,
-        device: spec.device,
-        state: "starting",
-        pid: null,
-        started_at: new Date().toISOString(),
-      },
-      url: null,
-      child: null,
-      ready: Promise.withResolvers<void>(),
-    };
-    rec.ready.promise.catch(() => {});
-    this.#workers.set(id, rec);
-    const log = this.opts.log.with({ worker_id: id });
-    const { command, args } = this.opts.launcher(spec, id, this.opts.hiveUrl());
-    try {
-      rec.child = await startDaemonChild({
-        command,
-        args,
-        name: `Worker ${id}`,
-        forwardStderr: true,
-        onStdoutLine: (line) => this.#onWorkerLine(rec, line),
-      });
-    } catch (err) {
-      this.#fail(rec, rec.info.error ? null : startFailed(err));
-      throw this.#errorOf(rec);
+    const same = [...this.#workers.values()].filter((w) => R.placementKey(w.spec) === key);
+    const pending = same.find((w) =>
+      w.restartTimer !== null || ["starting", "loading"].includes(w.info.state)
+    );
+    if (pending) {
+      await pending.ready.promise;
+      return this.#view(pending);
     }
-    rec.info.pid = rec.child.pid;
-    rec.url = rec.child.url;
-    this.#apply(rec, "listening");
-    log.info("Worker started", { pid: rec.child.pid, model: spec.model, backend: spec.backend });
-    rec.child.exited.then((status) => this.#onExit(rec, status));
-    await this.#awaitReady(rec);
-    return { ...rec.info };
+    await (this.opts.preflight ?? preflightSpawn)(spec);
+    for (const w of same) if (w.info.state === "failed") this.#workers.delete(w.info.id);
+    const rec = R.newRecord(`w-${crypto.randomUUID().slice(0, 8)}`, spec, this.opts.slots ?? 1, now);
+    rec.keepAliveMs = this.#keepAlive;
+    this.#workers.set(rec.info.id, rec);
+    this.#ensureHeartbeat();
+    await launch(this.#ctx, rec);
+    return this.#view(rec);
   }
 
   /** The worker reported that its model is loaded. */
   markReady(id: string): void {
     const rec = this.#record(id);
-    if (this.#apply(rec, "ready")) rec.ready.resolve();
+    if (!this.#apply(rec, "ready")) return;
+    rec.everReady = true;
+    rec.attempts = 0;
+    rec.lastUsed = this.#ctx.clock.now();
+    rec.info.last_heartbeat = new Date(this.#ctx.clock.now()).toISOString();
+    const key = R.placementKey(rec.spec);
+    this.#breakers.set(key, recordSuccess(this.#breakers.get(key) ?? closedBreaker()));
+    rec.ready.resolve();
   }
 
-  /** Marks an idle worker busy; false when it is not idle. */
+  /** Takes one of the worker's slots; false when it is not serving or every slot is taken. */
   acquire(id: string): boolean {
-    return this.#apply(this.#record(id), "acquire");
-  }
-
-  /** Marks a busy worker idle again. */
-  release(id: string): void {
-    const rec = this.#workers.get(id);
-    if (rec) this.#apply(rec, "release");
-  }
-
-  /** Stops a worker: SIGTERM, then SIGKILL after the grace period. */
-  async stop(id: string): Promise<void> {
     const rec = this.#record(id);
-    if (!this.#apply(rec, "stop") || !rec.child) return;
-    const grace = this.opts.stopGraceMs ?? 5000;
-    const status = await rec.child.stop(grace);
-    this.opts.log.info("Worker stopped", { worker_id: id, code: status.code, signal: status.signal });
+    if (rec.info.active >= rec.info.slots || !this.#apply(rec, "acquire")) return false;
+    rec.info.active++;
+    return true;
+  }
+
+  /** Gives a slot back; `keepAliveMs` (the request's keep_alive) replaces the worker's keep-alive. */
+  release(id: string, keepAliveMs?: number): void {
+    const rec = this.#workers.get(id);
+    if (!rec || rec.info.active === 0) return;
+    rec.info.active--;
+    if (keepAliveMs !== undefined) rec.keepAliveMs = keepAliveMs;
+    rec.lastUsed = this.#ctx.clock.now();
+    if (rec.info.active === 0) this.#apply(rec, "release");
+    if (rec.info.active === 0 && rec.keepAliveMs === 0) void this.#unload(rec);
+  }
+
+  /** Resets a placement's circuit breaker (operator action). */
+  resetBreaker(p: { model: string; backend: string; device: number }): void {
+    this.#breakers.delete(R.placementKey(p));
+    this.opts.log.info("Breaker reset by operator", { model: p.model, backend: p.backend, device: p.device });
+  }
+
+  /** Stops a worker: ask it, SIGTERM, then SIGKILL; cancels a scheduled restart. Null when no process ran. */
+  async stop(id: string): Promise<StopOutcome | null> {
+    const rec = this.#record(id);
+    if (rec.restartTimer !== null) this.#ctx.clock.clearTimeout(rec.restartTimer);
+    rec.restartTimer = null;
+    delete rec.info.next_restart_at;
+    const proc = rec.proc;
+    const stoppable = this.#apply(rec, "stop");
+    rec.ready.reject(new RbeeError("WORKER_START_FAILED", "Worker was stopped before it was ready"));
+    let outcome: StopOutcome | null = null;
+    if (stoppable && proc) {
+      const log = this.opts.log.with({ worker_id: id });
+      outcome = await stopProcessSteps(proc, rec.url, this.#ctx.stop, log);
+      rec.info.last_exit = {
+        ...outcome.exit,
+        forced: outcome.forced,
+        stderr_tail: proc.stderrTail().slice(-10),
+      };
+      if (outcome.forced) log.warn("Worker force-killed", { pid: proc.pid });
+      else log.info("Worker stopped", { pid: proc.pid, code: outcome.exit.code });
+    }
+    this.#apply(rec, "exit");
     this.#workers.delete(id);
+    this.#persist();
+    if (this.#workers.size === 0) this.#stopHeartbeat();
+    return outcome;
   }
 
-  /** Stops every live worker in parallel. */
+  /** Stops every worker in parallel, SIGKILLing whatever is left when the shutdown cap is reached. */
   async stopAll(): Promise<void> {
-    const live = [...this.#workers.values()].filter((w) => w.child && w.info.state !== "stopped");
-    await Promise.all(live.map((w) => this.stop(w.info.id).catch(() => {})));
+    this.#closing = true;
+    const all = Promise.all([...this.#workers.keys()].map((id) => this.stop(id).catch(() => null)));
+    const cap = this.opts.shutdownCapMs ?? 30_000;
+    if (!(await raceTimeout(all, cap))) {
+      this.opts.log.error("Shutdown cap reached; killing the remaining workers", { cap_ms: cap });
+      for (const w of this.#workers.values()) w.proc?.kill("SIGKILL");
+      await all;
+    }
+    this.#stopHeartbeat();
   }
 
-  #record(id: string): WorkerRecord {
+  /** Re-adopts or kills the workers a previous hive run left (read from the state file). */
+  async recover(): Promise<void> {
+    if (!this.opts.stateFile) return;
+    for (const entry of await recoverLeftovers(this.opts.stateFile, this.opts.log)) {
+      const spec = { model: entry.model, modelDir: "", backend: entry.backend, device: entry.device };
+      const rec = R.newRecord(entry.id, spec, this.opts.slots ?? 1, Date.parse(entry.started_at));
+      rec.info.state = "idle";
+      rec.info.adopted = true;
+      rec.everReady = true;
+      rec.keepAliveMs = this.#keepAlive;
+      this.#workers.set(rec.info.id, rec);
+      attach(this.#ctx, rec, adoptedHandle(entry.pid), entry.url!);
+    }
+    this.#persist();
+    if (this.#workers.size) this.#ensureHeartbeat();
+  }
+
+  #record(id: string): R.WorkerRecord {
     const rec = this.#workers.get(id);
     if (!rec) throw new RbeeError("WORKER_NOT_FOUND", `No worker '${id}' on this hive`);
     return rec;
   }
 
-  #apply(rec: WorkerRecord, event: WorkerEvent): boolean {
-    const next: WorkerState | null = nextWorkerState(rec.info.state, event);
+  #view(rec: R.WorkerRecord): WorkerStatus {
+    const b = this.#breakers.get(R.placementKey(rec.spec)) ?? closedBreaker();
+    const breaker = R.breakerView(b, this.#ctx.clock.now(), this.#ctx.restart.breaker);
+    const at = rec.info.state === "idle" ? unloadAt(rec.lastUsed, rec.keepAliveMs) : null;
+    const view: WorkerStatus = structuredClone({ ...rec.info, breaker });
+    if (at !== null) view.unload_at = new Date(at).toISOString();
+    return view;
+  }
+
+  get #keepAlive(): number {
+    return this.opts.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+  }
+
+  /** Stops idle workers whose keep-alive has passed. */
+  #unloadIdle(): void {
+    const now = this.#ctx.clock.now();
+    for (const rec of this.#workers.values()) {
+      if (rec.info.state === "idle" && dueForUnload(rec.lastUsed, rec.keepAliveMs, now)) {
+        void this.#unload(rec);
+      }
+    }
+  }
+
+  async #unload(rec: R.WorkerRecord): Promise<void> {
+    if (rec.info.state !== "idle" || this.#workers.get(rec.info.id) !== rec) return;
+    this.opts.log.info("Unloading idle worker", { worker_id: rec.info.id, keep_alive_ms: rec.keepAliveMs });
+    await this.stop(rec.info.id).catch(() => {});
+  }
+
+  #apply(rec: R.WorkerRecord, event: WorkerEvent): boolean {
+    const next = nextWorkerState(rec.info.state, event);
     if (next === null) return false;
     rec.info.state = next;
     return true;
   }
 
-  #onWorkerLine(rec: WorkerRecord, line: string): void {
-    if (!line.startsWith('{"event":"failed"')) return;
-    try {
-      const { error } = JSON.parse(line);
-      if (isErrorCode(error?.code)) rec.info.error = { code: error.code, message: String(error.message) };
-    } catch {
-      // not our line
-    }
+  #persist(): void {
+    if (!this.opts.stateFile) return;
+    const rows = [...this.#workers.values()].map((w) => ({
+      id: w.info.id,
+      pid: w.proc ? w.info.pid : null,
+      url: w.url,
+      spec: w.spec,
+      started_at: w.info.started_at,
+    }));
+    persistWorkers(this.opts.stateFile, rows, this.opts.log);
   }
 
-  #onExit(rec: WorkerRecord, status: Deno.CommandStatus): void {
-    if (rec.info.state === "stopping" || rec.info.state === "stopped") return;
-    const why = rec.info.error ? null : new RbeeError(
-      "WORKER_CRASHED",
-      `Worker exited unexpectedly with code ${status.code}${status.signal ? ` (${status.signal})` : ""}`,
-      { exit_code: status.code, signal: status.signal, stderr_tail: rec.child?.stderrTail().slice(-5) },
+  #ensureHeartbeat(): void {
+    if (this.#heartbeat) return;
+    const period = this.opts.heartbeatMs ?? 2000;
+    const now = () => this.#ctx.clock.now();
+    this.#heartbeat = every(
+      period,
+      async () => {
+        this.#unloadIdle();
+        await probeWorkers(this.#workers.values(), Math.min(period, 2000), now, this.opts.log);
+      },
     );
-    this.#fail(rec, why);
-    this.opts.log.warn("Worker exited", { worker_id: rec.info.id, code: status.code, error: rec.info.error });
   }
 
-  #fail(rec: WorkerRecord, err: RbeeError | null): void {
-    if (err) rec.info.error = { code: err.code, message: err.message };
-    this.#apply(rec, "exit");
-    rec.info.state = "failed";
-    rec.ready.reject(this.#errorOf(rec));
+  #stopHeartbeat(): void {
+    this.#heartbeat?.stop();
+    this.#heartbeat = null;
   }
-
-  #errorOf(rec: WorkerRecord): RbeeError {
-    const e = rec.info.error;
-    if (e && isErrorCode(e.code)) return new RbeeError(e.code, e.message);
-    return new RbeeError("WORKER_START_FAILED", "Worker failed to start");
-  }
-
-  async #awaitReady(rec: WorkerRecord): Promise<void> {
-    const timeoutMs = this.opts.loadingTimeoutMs ?? 120_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RbeeError("WORKER_START_FAILED", "Worker did not load its model in time")),
-        timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([rec.ready.promise, timeout]);
-    } catch (err) {
-      if (rec.info.state !== "failed") await this.stop(rec.info.id).catch(() => {});
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
-function startFailed(err: unknown): RbeeError {
-  return new RbeeError(
-    "WORKER_START_FAILED",
-    `Worker failed to start: ${(err as Error).message.split("\n")[0]}`,
-  );
 }

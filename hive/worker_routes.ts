@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { SpawnWorkerRequest, WorkerId, WorkerReady } from "../shared/contracts/worker.ts";
+import { ResetBreakerRequest } from "../shared/contracts/supervision.ts";
 import { fromEnvelope, RbeeError } from "../shared/errors.ts";
 import { type AppEnv, CORRELATION_HEADER, correlationId, jsonBody } from "../shared/http.ts";
 import { relayStream } from "../shared/relay.ts";
@@ -11,6 +12,7 @@ import { followRequest } from "../shared/abort.ts";
 import { readJsonBody, validate } from "../shared/validation.ts";
 import type { ModelProvider } from "./model_routes.ts";
 import type { Supervisor } from "./supervisor.ts";
+import { parseKeepAlive } from "./keep_alive.ts";
 
 const MAX_INFERENCE_BODY = 1024 * 1024;
 
@@ -36,10 +38,17 @@ export function workerRoutes(supervisor: Supervisor, models: ModelProvider): Hon
     return c.json(info, 201);
   });
 
+  // Operator action: let a placement whose breaker opened be started again.
+  app.post("/reset-breaker", async (c) => {
+    const req = await jsonBody(c, ResetBreakerRequest);
+    supervisor.resetBreaker(req);
+    return c.json({ reset: true });
+  });
+
   app.delete("/:id", async (c) => {
     const id = workerIdParam(c.req.param("id"));
-    await supervisor.stop(id);
-    return c.json({ stopped: id });
+    const outcome = await supervisor.stop(id);
+    return c.json({ stopped: id, forced: outcome?.forced ?? false });
   });
 
   app.post("/:id/ready", async (c) => {
@@ -64,10 +73,11 @@ export function workerRoutes(supervisor: Supervisor, models: ModelProvider): Hon
 async function proxyInference(
   supervisor: Supervisor,
   id: string,
-  body: unknown,
+  raw: unknown,
   signal: AbortSignal,
   cid: string,
 ): Promise<Response> {
+  const { body, keepAliveMs } = takeKeepAlive(raw);
   const url = supervisor.urlOf(id);
   if (!url || !supervisor.acquire(id)) {
     const state = supervisor.get(id).state;
@@ -101,7 +111,7 @@ async function proxyInference(
   const stream = relayStream(
     res.body,
     () => {
-      supervisor.release(id);
+      supervisor.release(id, keepAliveMs);
       abort.abort(); // closes the connection to the worker, which stops generating
     },
     () => new RbeeError("WORKER_CRASHED", `Worker '${id}' stopped in the middle of the stream`),
@@ -109,4 +119,17 @@ async function proxyInference(
   return new Response(stream, {
     headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
   });
+}
+
+/** Splits the request's `keep_alive` (Ollama-style, see keep_alive.ts) from the body the worker gets. */
+function takeKeepAlive(raw: unknown): { body: unknown; keepAliveMs?: number } {
+  if (!raw || typeof raw !== "object" || !("keep_alive" in raw)) return { body: raw };
+  const { keep_alive, ...body } = raw as Record<string, unknown>;
+  try {
+    return { body, keepAliveMs: parseKeepAlive(keep_alive) };
+  } catch {
+    throw new RbeeError("VALIDATION_ERROR", "Expected keep_alive to be a duration such as 30s, 5m, 0 or -1", {
+      field: "keep_alive",
+    });
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * The worker lifecycle as a pure transition function.
  *
- *   starting ─listening─▶ loading ─ready─▶ idle ⇄ busy   (acquire / release)
+ *   starting ─listening─▶ loading ─ready─▶ idle ⇄ busy   (acquire / release a slot;
+ *                                                          busy ─acquire─▶ busy while slots remain)
  *   any live state ─stop─▶ stopping ─exit─▶ stopped
- *   any live state ─exit / error─▶ failed
+ *   any live state ─exit / error─▶ failed ─restart─▶ starting   (restart_policy.ts decides)
  */
 import type { WorkerState } from "../shared/contracts/worker.ts";
 
@@ -15,7 +16,8 @@ export type WorkerEvent =
   | "release"
   | "stop"
   | "exit"
-  | "error";
+  | "error"
+  | "restart";
 
 const LIVE: readonly WorkerState[] = ["starting", "loading", "idle", "busy"];
 
@@ -27,7 +29,7 @@ export function nextWorkerState(state: WorkerState, event: WorkerEvent): WorkerS
     case "ready":
       return state === "loading" || state === "starting" ? "idle" : null;
     case "acquire":
-      return state === "idle" ? "busy" : null;
+      return state === "idle" || state === "busy" ? "busy" : null;
     case "release":
       return state === "busy" ? "idle" : null;
     case "stop":
@@ -37,6 +39,8 @@ export function nextWorkerState(state: WorkerState, event: WorkerEvent): WorkerS
       return LIVE.includes(state) ? "failed" : null;
     case "error":
       return LIVE.includes(state) ? "failed" : null;
+    case "restart":
+      return state === "failed" ? "starting" : null;
   }
 }
 

@@ -29,3 +29,21 @@ Deno.test("a waiter that gives up does not block the ones behind it", async () =
   release1();
   (await third)();
 });
+
+Deno.test("several slots run at once; the bounded queue refuses the overflow with a retry hint", async () => {
+  const lock = new KeyLock({ slots: 2, maxWaiting: 1, retryAfterS: 3 });
+  const r1 = await lock.acquire("k");
+  const r2 = await lock.acquire("k");
+  const third = lock.acquire("k");
+  assertEquals(lock.waiting("k"), 1);
+  const err = await lock.acquire("k").then(() => null, (e) => e);
+  assertEquals([err?.code, err?.details], ["ALL_SLOTS_BUSY", { retry_after_s: 3, waiting: 1 }]);
+  r1();
+  const r3 = await third;
+  assertEquals(lock.waiting("k"), 0);
+  const fourth = lock.acquire("k");
+  r2();
+  r3();
+  (await fourth)();
+  (await lock.acquire("k"))();
+});

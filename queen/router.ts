@@ -11,7 +11,7 @@ import type { Logger } from "../shared/log.ts";
 import { formatModelRef, parseModelRef } from "../shared/model_ref.ts";
 import { readSse } from "../shared/sse.ts";
 import type { HiveClient } from "./hive_client.ts";
-import { KeyLock } from "./key_lock.ts";
+import { KeyLock, type KeyLockOptions } from "./key_lock.ts";
 import { type Placement, placementKey, schedule } from "./scheduler.ts";
 
 /** An inference request as the queen routes it. */
@@ -26,8 +26,15 @@ export interface RoutedRequest {
 
 /** Routes requests to workers on the queen's hives. */
 export class Router {
-  readonly #lock = new KeyLock();
-  constructor(private readonly hives: () => HiveClient[], private readonly log: Logger) {}
+  readonly #lock: KeyLock;
+  /** `queue`: slots per placement and how many requests may wait for one (default 1 and 32). */
+  constructor(
+    private readonly hives: () => HiveClient[],
+    private readonly log: Logger,
+    queue: KeyLockOptions = { slots: 1, maxWaiting: 32 },
+  ) {
+    this.#lock = new KeyLock(queue);
+  }
 
   /**
    * The request's events as they happen. Errors before the worker's first

@@ -73,7 +73,13 @@ export function setupDaemonSecurity(opts: SecurityOptions): DaemonSecurity {
   const onAuth = (outcome: AuthOutcome, path: string) => {
     if (!audit) return;
     if (outcome.ok) audit.record({ event: "auth", actor: outcome.actor, subject: path, outcome: "success" });
-    else audit.record({ event: "auth", actor: null, subject: path, outcome: "failure", details: { code: outcome.error.code } });
+    else {audit.record({
+        event: "auth",
+        actor: null,
+        subject: path,
+        outcome: "failure",
+        details: { code: outcome.error.code },
+      });}
   };
   return { tokens, audit, onAuth };
 }

@@ -32,7 +32,8 @@ export function installCommonHandlers(app: Hono<AppEnv>, log: Logger): void {
     if (rbee.code === "INTERNAL") {
       log.error("Unhandled error", { path: c.req.path, error: String(err), stack: (err as Error).stack });
     }
-    return errorResponse(rbee);
+    const retry = rbee.details?.retry_after_s;
+    return errorResponse(rbee, typeof retry === "number" ? { "retry-after": String(retry) } : undefined);
   });
 }
 

@@ -23,7 +23,9 @@ Deno.test("bodies over the limit are refused with 413, declared or chunked", asy
 
 Deno.test("small bodies parse either way; bad JSON is a validation error", async () => {
   assertEquals(await readJsonBody(chunked('{"a":1}'), 1000), { a: 1 });
-  assertEquals(await readJsonBody(new Request("http://x/", { method: "POST", body: '{"a":1}' }), 1000), { a: 1 });
+  assertEquals(await readJsonBody(new Request("http://x/", { method: "POST", body: '{"a":1}' }), 1000), {
+    a: 1,
+  });
   const err = await assertRejects(() => readJsonBody(chunked("{"), 1000), RbeeError);
   assertEquals(err.code, "VALIDATION_ERROR");
 });

@@ -16,8 +16,12 @@ export interface WorkerRuntime {
   modelName: string;
   /** Null while the model loads. */
   model: LanguageModel | null;
-  /** Requests generating right now (one slot). */
+  /** Requests generating right now. */
   active: number;
+  /** Requests served at once (default 1). */
+  slots?: number;
+  /** Graceful stop: finish or cancel in-flight requests, then exit (set by main.ts). */
+  shutdown?: () => void;
 }
 
 /** Builds the worker's app over its runtime. */
@@ -32,12 +36,19 @@ export function createWorkerApp(rt: WorkerRuntime, log: Logger): Hono<AppEnv> {
       model: rt.modelName,
     }));
 
+  // The hive's polite first step when stopping a worker (before SIGTERM).
+  app.post("/v1/shutdown", (c) => {
+    if (!rt.shutdown) throw new RbeeError("NOT_FOUND", "This worker cannot be asked to shut down");
+    setTimeout(rt.shutdown, 0);
+    return c.json({ stopping: true }, 202);
+  });
+
   app.post("/v1/inference", async (c) => {
     const req = await jsonBody(c, InferenceRequest);
     const model = rt.model;
     if (!model) throw new RbeeError("MODEL_LOADING", "The model is still loading");
-    if (rt.active > 0) {
-      const err = new RbeeError("ALL_SLOTS_BUSY", "The worker's only slot is busy");
+    if (rt.active >= (rt.slots ?? 1)) {
+      const err = new RbeeError("ALL_SLOTS_BUSY", `All ${rt.slots ?? 1} of the worker's slots are busy`);
       return c.json(err.toEnvelope(), 503, { "retry-after": "1" });
     }
     const ids = promptIds(model, req);

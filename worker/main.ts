@@ -35,11 +35,13 @@ try {
 const log = createLogger("worker", undefined, { worker_id: config.workerId });
 const rt: WorkerRuntime = { modelName: config.modelName, model: null, active: 0 };
 const daemon = serveDaemon(createWorkerApp(rt, log).fetch, { host: "127.0.0.1", port: config.port });
-onShutdownSignal(async (signal) => {
+const shutdown = async (signal: string) => {
   log.info("Stopping", { signal });
   await Promise.race([daemon.close(), new Promise((r) => setTimeout(r, 2000))]);
   Deno.exit(0);
-});
+};
+rt.shutdown = () => void shutdown("request");
+onShutdownSignal(shutdown);
 
 try {
   const started = performance.now();

@@ -39,6 +39,8 @@ export const WorkerStatus = WorkerInfo.extend({
   /** Set while a restart is scheduled. */
   next_restart_at: z.string().optional(),
   last_exit: WorkerExit.optional(),
+  /** When an idle worker will be unloaded (absent when busy or kept loaded). */
+  unload_at: z.string().optional(),
   /** True for a worker left by a previous hive run and taken over by this one. */
   adopted: z.boolean().optional(),
 });
