@@ -2,6 +2,7 @@
  * The hive's HTTP app: wiring only. Routes live in worker_routes.ts and
  * model_routes.ts.
  */
+import type { AuditLog } from "../shared/audit.ts";
 import { Hono } from "hono";
 import { type AppEnv, installCommonHandlers } from "../shared/http.ts";
 import type { Logger } from "../shared/log.ts";
@@ -22,6 +23,7 @@ export interface HiveDeps {
   /** The hive's token; null runs without one (loopback only). */
   tokens?: TokenHolder;
   onAuth?: (outcome: AuthOutcome, path: string) => void;
+  audit?: AuditLog | null;
 }
 
 // A worker reports ready with its own per-worker token, checked by that route.
@@ -35,7 +37,7 @@ export function createHiveApp(deps: HiveDeps): Hono<AppEnv> {
   app.use(requireToken(deps.tokens ?? { current: () => null }, deps.onAuth, isWorkerCallback));
   app.get("/health", (c) => c.json({ status: "ok", name: deps.name }));
   app.route("/v1/workers", workerRoutes(deps.supervisor, deps.models));
-  app.route("/v1/models", modelRoutes(deps.models));
+  app.route("/v1/models", modelRoutes(deps.models, deps.audit ?? null));
   app.route("/v1/devices", deviceRoutes());
   return app;
 }

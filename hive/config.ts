@@ -28,6 +28,8 @@ export const HiveConfig = ListenConfig.extend({
   workerLoadTimeoutMs: z.number().int().min(1000),
   /** How long idle workers stay loaded; negative = forever (see keep_alive.ts). */
   keepAliveMs: z.number().int("Expected --keep-alive to be a duration such as 30s, 5m, 0 or -1"),
+  /** Requests each worker generates at once (its `--slots`). */
+  workerSlots: z.number().int("Expected --worker-slots to be a whole number").min(1).max(64),
   tokenFile: z.string().optional(),
   auditDir: z.string().optional(),
 });
@@ -48,6 +50,9 @@ Usage: rbee-hive [options]
   --audit-dir DIR write the tamper-evident audit log there (or RBEE_AUDIT_DIR)
   --keep-alive D  unload idle workers after D (30s, 5m, 1h; 0 = after each request; -1 = never;
                   default 5m, or RBEE_KEEP_ALIVE)
+  --worker-slots N
+                  requests each worker generates at once, each with its own KV cache
+                  (1..64; default 1, or RBEE_WORKER_SLOTS)
   --help          this text
 
 Environment: RBEE_HOME, HF_ENDPOINT (hub URL), HF_TOKEN (hub access token).
@@ -62,6 +67,7 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     "token-file": { type: "string" },
     "audit-dir": { type: "string" },
     "keep-alive": { type: "string" },
+    "worker-slots": { type: "string" },
   });
   return validate(HiveConfig, {
     host: pick(values.host, env.RBEE_HIVE_HOST, "127.0.0.1"),
@@ -74,5 +80,6 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     tokenFile: values["token-file"],
     auditDir: pick(values["audit-dir"], env.RBEE_AUDIT_DIR),
     keepAliveMs: keepAliveOrNaN(pick(values["keep-alive"] as string | undefined, env.RBEE_KEEP_ALIVE, "5m")),
+    workerSlots: Number(pick(values["worker-slots"], env.RBEE_WORKER_SLOTS, "1")),
   }, "hive configuration");
 }

@@ -32,3 +32,12 @@ Deno.test("keep-alive comes from --keep-alive, then RBEE_KEEP_ALIVE, else 5 minu
   assertEquals(loadConfig(["--keep-alive", "30s"], { RBEE_KEEP_ALIVE: "-1" }).keepAliveMs, 30_000);
   assertThrows(() => loadConfig(["--keep-alive", "soon"], {}), RbeeError);
 });
+
+Deno.test("worker slots come from --worker-slots, then RBEE_WORKER_SLOTS, else 1; 1 to 64", () => {
+  assertEquals(loadConfig([], {}).workerSlots, 1);
+  assertEquals(loadConfig([], { RBEE_WORKER_SLOTS: "4" }).workerSlots, 4);
+  assertEquals(loadConfig(["--worker-slots", "2"], { RBEE_WORKER_SLOTS: "4" }).workerSlots, 2);
+  for (const bad of ["0", "65", "two"]) {
+    assertThrows(() => loadConfig(["--worker-slots", bad], {}), RbeeError);
+  }
+});

@@ -6,7 +6,8 @@ import { createHiveApp } from "./app.ts";
 import { HIVE_USAGE, loadConfig } from "./config.ts";
 import { Supervisor } from "./supervisor.ts";
 import { createModelProvider } from "./model_provider.ts";
-import { onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
+import { listeningLine, onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
+import { exitWithError } from "../shared/flags.ts";
 import { roleCommand } from "../shared/permissions.ts";
 import { bootDaemon } from "../shared/daemon_boot.ts";
 
@@ -21,11 +22,17 @@ const supervisor = new Supervisor({
   log,
   hiveUrl: () => hiveUrl,
   loadingTimeoutMs: config.workerLoadTimeoutMs,
+  audit: security.audit,
   stateFile: `${config.home}/hive-workers.json`,
   keepAliveMs: config.keepAliveMs,
+  slots: config.workerSlots,
   launcher: (spec, workerId, url) => {
-    // A worker reads nothing but its model folder.
-    const { command, args } = roleCommand("worker", { read: [spec.modelDir] });
+    // A worker reads nothing but its model folder, and writes nothing but its audit log.
+    const audit = security.audit?.dir;
+    const { command, args } = roleCommand("worker", {
+      read: [spec.modelDir, ...(audit ? [audit] : [])],
+      write: audit ? [audit] : [],
+    });
     return {
       command,
       args: [
@@ -38,10 +45,14 @@ const supervisor = new Supervisor({
         spec.backend,
         "--device",
         String(spec.device),
+        "--dtype",
+        spec.dtype ?? "fp32",
         "--worker-id",
         workerId,
         "--hive-url",
         url,
+        "--slots",
+        String(config.workerSlots),
       ],
     };
   },
@@ -54,10 +65,18 @@ const app = createHiveApp({
   log,
   tokens: security.tokens,
   onAuth: security.onAuth,
+  audit: security.audit,
 });
-await supervisor.recover();
-const daemon = serveDaemon(app.fetch, { host: config.host, port: config.port });
+let daemon;
+try {
+  // Bind before re-adopting workers: a busy port must fail before anything else happens.
+  daemon = serveDaemon(app.fetch, { host: config.host, port: config.port, announce: false });
+} catch (err) {
+  exitWithError(err, 1);
+}
 hiveUrl = `http://127.0.0.1:${daemon.port}`;
+await supervisor.recover();
+console.log(listeningLine(daemon.url));
 log.info("Hive listening", { url: daemon.url, home: config.home });
 
 onShutdownSignal(async (signal) => {

@@ -66,7 +66,7 @@ Deno.test(
   async () => {
     await withHive(async (app, home) => {
       const events = await pull(app);
-      assertEquals(events.at(-1), { event: "done", data: { model: REF } });
+      assertEquals(events.at(-1), { event: "done", data: { model: REF, dtype: "fp32" } });
       const list = await (await app.request("/v1/models")).json();
       assertEquals(list.models.map((m: { ref: string }) => m.ref), [REF]);
       const shown = await (await app.request(`/v1/models/show?model=${encodeURIComponent(REF)}`)).json();
@@ -112,7 +112,7 @@ Deno.test(
       const forced = await app.request(`/v1/models?model=${encodeURIComponent(REF)}&force=true`, {
         method: "DELETE",
       });
-      assertEquals(await forced.json(), { ref: REF, stopped_workers: ["w-1"] });
+      assertEquals(await forced.json(), { ref: REF, dtypes: ["fp32"], stopped_workers: ["w-1"] });
       assertEquals(workers.stopped, ["w-1"]);
       assertEquals((await (await app.request("/v1/models")).json()).models, []);
       const folder = join(home, "models", "hf", "karpathy", "tinyllamas", "stories260K");

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { Backend } from "../shared/contracts/worker.ts";
+import { ModelDtype } from "../shared/contracts/models.ts";
 import type { Logger } from "../shared/log.ts";
 import { adoptedHandle, inspectPid, stopProcessSteps } from "./worker_process.ts";
 
@@ -14,9 +15,12 @@ export const PersistedWorker = z.object({
   id: z.string(),
   pid: z.number().int().positive(),
   url: z.string().nullable(),
+  /** The worker's token, so that a restarted hive can still talk to it (the file is mode 0600). */
+  token: z.string(),
   model: z.string(),
   backend: Backend,
   device: z.number().int(),
+  dtype: ModelDtype.optional(),
   started_at: z.string(),
 });
 /** One worker as written to the state file. */
@@ -111,7 +115,8 @@ export function persistWorkers(
       id: string;
       pid: number | null;
       url: string | null;
-      spec: Omit<PersistedWorker, "id" | "pid" | "url" | "started_at">;
+      token: string;
+      spec: Omit<PersistedWorker, "id" | "pid" | "url" | "token" | "started_at">;
       started_at: string;
     }
   >,
@@ -125,9 +130,11 @@ export function persistWorkers(
         id: w.id,
         pid: w.pid!,
         url: w.url,
+        token: w.token,
         model: w.spec.model,
         backend: w.spec.backend,
         device: w.spec.device,
+        ...(w.spec.dtype && { dtype: w.spec.dtype }),
         started_at: w.started_at,
       })),
     );

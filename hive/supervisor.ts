@@ -5,6 +5,7 @@
  * (ask, SIGTERM, SIGKILL), and keeps a state file so that a restarted hive can
  * re-adopt or kill what its previous run left behind.
  */
+import type { AuditLog } from "../shared/audit.ts";
 import type { WorkerStatus } from "../shared/contracts/supervision.ts";
 import { RbeeError } from "../shared/errors.ts";
 import type { Logger } from "../shared/log.ts";
@@ -15,7 +16,14 @@ import { preflightSpawn } from "./preflight.ts";
 import { DEFAULT_RESTART, type RestartConfig } from "./restart_policy.ts";
 import { persistWorkers, recoverLeftovers } from "./state_file.ts";
 import { attach, launch, type LifecycleContext, type WorkerLauncher } from "./worker_lifecycle.ts";
-import { adoptedHandle, raceTimeout, type StopOutcome, stopProcessSteps } from "./worker_process.ts";
+import {
+  adoptedHandle,
+  raceTimeout,
+  type StopOutcome,
+  stopProcessSteps,
+  type WorkerEndpoint,
+} from "./worker_process.ts";
+import { tokensMatch } from "../shared/token.ts";
 import * as R from "./worker_record.ts";
 import { nextWorkerState, type WorkerEvent } from "./worker_state.ts";
 
@@ -45,6 +53,8 @@ export interface SupervisorOptions {
   slots?: number;
   /** How long an idle worker stays loaded (default 5 minutes; 0 = unload after each request; negative = forever). */
   keepAliveMs?: number;
+  /** Where worker events (spawn, stop, crash, restart, force-kill) are recorded, if auditing is on. */
+  audit?: AuditLog | null;
   /** Refuses a spawn that cannot fit, before anything starts (default: preflight.ts). */
   preflight?: (spec: R.SpawnSpec) => Promise<void>;
   clock?: R.Clock;
@@ -64,6 +74,14 @@ export class Supervisor {
       launcher: opts.launcher,
       hiveUrl: opts.hiveUrl,
       log: opts.log,
+      audit: (event, rec, outcome, details) =>
+        opts.audit?.record({
+          event,
+          actor: null,
+          subject: rec.info.id,
+          outcome,
+          details: { model: rec.spec.model, ...details },
+        }),
       clock: opts.clock ?? R.SYSTEM_CLOCK,
       random: opts.random ?? Math.random,
       restart: { ...DEFAULT_RESTART, ...opts.restart },
@@ -81,9 +99,16 @@ export class Supervisor {
     return [...this.#workers.values()].map((w) => this.#view(w));
   }
 
-  /** The worker's loopback URL once it is serving, else null. */
-  urlOf(id: string): string | null {
-    return this.#workers.get(id)?.url ?? null;
+  /** Where the worker serves and the token it expects, once it is serving; else null. */
+  endpointOf(id: string): WorkerEndpoint | null {
+    const rec = this.#workers.get(id);
+    return rec?.url ? { url: rec.url, token: rec.token } : null;
+  }
+
+  /** True when `token` is the one this hive gave worker `id`. */
+  isWorkerToken(id: string, token: string): boolean {
+    const rec = this.#workers.get(id);
+    return rec !== undefined && tokensMatch(token, rec.token);
   }
 
   /** The worker's public view, or throws WORKER_NOT_FOUND. */
@@ -117,6 +142,7 @@ export class Supervisor {
     this.#workers.set(rec.info.id, rec);
     this.#ensureHeartbeat();
     await launch(this.#ctx, rec);
+    this.#ctx.audit("worker_spawn", rec, "success", { backend: spec.backend, device: spec.device });
     return this.#view(rec);
   }
 
@@ -170,7 +196,7 @@ export class Supervisor {
     let outcome: StopOutcome | null = null;
     if (stoppable && proc) {
       const log = this.opts.log.with({ worker_id: id });
-      outcome = await stopProcessSteps(proc, rec.url, this.#ctx.stop, log);
+      outcome = await stopProcessSteps(proc, this.endpointOf(rec.info.id), this.#ctx.stop, log);
       rec.info.last_exit = {
         ...outcome.exit,
         forced: outcome.forced,
@@ -178,6 +204,7 @@ export class Supervisor {
       };
       if (outcome.forced) log.warn("Worker force-killed", { pid: proc.pid });
       else log.info("Worker stopped", { pid: proc.pid, code: outcome.exit.code });
+      this.#ctx.audit(outcome.forced ? "worker_force_kill" : "worker_stop", rec, "success");
     }
     this.#apply(rec, "exit");
     this.#workers.delete(id);
@@ -203,8 +230,20 @@ export class Supervisor {
   async recover(): Promise<void> {
     if (!this.opts.stateFile) return;
     for (const entry of await recoverLeftovers(this.opts.stateFile, this.opts.log)) {
-      const spec = { model: entry.model, modelDir: "", backend: entry.backend, device: entry.device };
-      const rec = R.newRecord(entry.id, spec, this.opts.slots ?? 1, Date.parse(entry.started_at));
+      const spec = {
+        model: entry.model,
+        modelDir: "",
+        backend: entry.backend,
+        device: entry.device,
+        ...(entry.dtype && { dtype: entry.dtype }),
+      };
+      const rec = R.newRecord(
+        entry.id,
+        spec,
+        this.opts.slots ?? 1,
+        Date.parse(entry.started_at),
+        entry.token,
+      );
       rec.info.state = "idle";
       rec.info.adopted = true;
       rec.everReady = true;
@@ -264,6 +303,7 @@ export class Supervisor {
       id: w.info.id,
       pid: w.proc ? w.info.pid : null,
       url: w.url,
+      token: w.token,
       spec: w.spec,
       started_at: w.info.started_at,
     }));

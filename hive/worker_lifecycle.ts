@@ -19,11 +19,32 @@ export type WorkerLauncher = (spec: R.SpawnSpec, workerId: string, hiveUrl: stri
   args: string[];
 };
 
+/**
+ * A worker's environment: its own token, and none of the hive's secrets
+ * (its token, the hub token) — a worker never needs them.
+ */
+export function workerEnv(token: string): Record<string, string> {
+  return {
+    RBEE_WORKER_TOKEN: token,
+    RBEE_TOKEN: "",
+    RBEE_TOKEN_FILE: "",
+    HF_TOKEN: "",
+    CREDENTIALS_DIRECTORY: "",
+  };
+}
+
 /** What the lifecycle functions need from the supervisor. */
 export interface LifecycleContext {
   launcher: WorkerLauncher;
   hiveUrl: () => string;
   log: Logger;
+  /** Records a worker event in the audit log (no-op when auditing is off). */
+  audit: (
+    event: string,
+    rec: R.WorkerRecord,
+    outcome: "success" | "failure",
+    details?: Record<string, unknown>,
+  ) => void;
   clock: R.Clock;
   random: () => number;
   restart: RestartConfig;
@@ -47,6 +68,7 @@ export async function launch(ctx: LifecycleContext, rec: R.WorkerRecord): Promis
     child = await startDaemonChild({
       command,
       args,
+      env: workerEnv(rec.token),
       name: `Worker ${rec.info.id}`,
       forwardStderr: true,
       readyTimeoutMs: ctx.loadingTimeoutMs,
@@ -116,6 +138,7 @@ function failed(ctx: LifecycleContext, rec: R.WorkerRecord, err: RbeeError | nul
   rec.info.active = 0;
   rec.ready.reject(R.errorOf(rec));
   ctx.log.warn("Worker failed", { worker_id: rec.info.id, error: rec.info.error, exit: rec.info.last_exit });
+  ctx.audit(rec.everReady ? "worker_crash" : "worker_spawn", rec, "failure", { code: rec.info.error?.code });
   scheduleRestart(ctx, rec);
 }
 
@@ -140,6 +163,7 @@ function scheduleRestart(ctx: LifecycleContext, rec: R.WorkerRecord): void {
   rec.info.next_restart_at = new Date(now + delayMs).toISOString();
   rec.ready = R.freshReady();
   log.info("Restarting worker", { attempt, delay_ms: delayMs });
+  ctx.audit("worker_restart", rec, "success", { attempt, delay_ms: delayMs });
   rec.restartTimer = ctx.clock.setTimeout(() => {
     rec.restartTimer = null;
     delete rec.info.next_restart_at;

@@ -3,6 +3,7 @@
  * (a child) or found it left by a previous run (adopted, known by PID only),
  * and stopping it step by step: ask over HTTP, SIGTERM, then SIGKILL.
  */
+import { authHeaders } from "../shared/auth.ts";
 import type { DaemonChild } from "../shared/child.ts";
 import type { Logger } from "../shared/log.ts";
 
@@ -99,10 +100,20 @@ function exitedWithin(p: ProcessHandle, ms: number): Promise<boolean> {
   return Promise.race([p.exited.then(() => true), late]).finally(() => clearTimeout(timer));
 }
 
-async function askShutdown(url: string | null): Promise<boolean> {
-  if (!url) return false;
+/** Where a worker serves, and the token it expects. */
+export interface WorkerEndpoint {
+  url: string;
+  token: string;
+}
+
+async function askShutdown(endpoint: WorkerEndpoint | null): Promise<boolean> {
+  if (!endpoint) return false;
   try {
-    const res = await fetch(`${url}/v1/shutdown`, { method: "POST", signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${endpoint.url}/v1/shutdown`, {
+      method: "POST",
+      headers: authHeaders(endpoint.token),
+      signal: AbortSignal.timeout(1000),
+    });
     await res.body?.cancel();
     return res.ok;
   } catch {
@@ -113,11 +124,11 @@ async function askShutdown(url: string | null): Promise<boolean> {
 /** Ask → SIGTERM → SIGKILL, each step logged; resolves once the process is gone. */
 export async function stopProcessSteps(
   p: ProcessHandle,
-  url: string | null,
+  endpoint: WorkerEndpoint | null,
   t: StopTimings,
   log: Logger,
 ): Promise<StopOutcome> {
-  if (await askShutdown(url)) {
+  if (await askShutdown(endpoint)) {
     log.info("Asked worker to shut down", { pid: p.pid, grace_ms: t.graceMs });
     if (await exitedWithin(p, t.graceMs)) return { exit: await p.exited, forced: false };
   }

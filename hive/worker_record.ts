@@ -3,10 +3,12 @@
  * around it: its public view, its errors, and the hive's timing settings.
  */
 import type { Backend } from "../shared/contracts/worker.ts";
+import type { ModelDtype } from "../shared/contracts/models.ts";
 import type { BreakerView, WorkerExit, WorkerStatus } from "../shared/contracts/supervision.ts";
 import { isErrorCode, RbeeError } from "../shared/errors.ts";
 import { type Breaker, breakerAt, type BreakerConfig } from "./breaker.ts";
 import type { ExitStatus, ProcessHandle } from "./worker_process.ts";
+import { generateToken } from "../shared/token.ts";
 
 /** What to start: a model already on disk, on a backend and device. */
 export interface SpawnSpec {
@@ -14,6 +16,8 @@ export interface SpawnSpec {
   modelDir: string;
   backend: Backend;
   device: number;
+  /** The precision of the folder's ONNX variant (fp32 when absent). */
+  dtype?: ModelDtype;
 }
 
 /** The supervisor's record of one worker (one id, across restarts). */
@@ -22,6 +26,8 @@ export interface WorkerRecord {
   info: Omit<WorkerStatus, "breaker">;
   spec: SpawnSpec;
   url: string | null;
+  /** The worker's own token: the hive sends it, the worker presents it when it reports ready. */
+  token: string;
   proc: ProcessHandle | null;
   /** Settles when the current start attempt is ready or has failed. */
   ready: PromiseWithResolvers<void>;
@@ -75,7 +81,13 @@ export function placementKey(p: { model: string; backend: string; device: number
 }
 
 /** A fresh record for `spec`, not started yet. */
-export function newRecord(id: string, spec: SpawnSpec, slots: number, now: number): WorkerRecord {
+export function newRecord(
+  id: string,
+  spec: SpawnSpec,
+  slots: number,
+  now: number,
+  token = generateToken(),
+): WorkerRecord {
   const ready = freshReady();
   return {
     info: {
@@ -83,6 +95,7 @@ export function newRecord(id: string, spec: SpawnSpec, slots: number, now: numbe
       model: spec.model,
       backend: spec.backend,
       device: spec.device,
+      ...(spec.dtype && { dtype: spec.dtype }),
       state: "starting",
       pid: null,
       port: null,
@@ -94,6 +107,7 @@ export function newRecord(id: string, spec: SpawnSpec, slots: number, now: numbe
     },
     spec,
     url: null,
+    token,
     proc: null,
     ready,
     attempts: 0,

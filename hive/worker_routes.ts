@@ -2,6 +2,8 @@
  * The hive's worker routes: list, spawn, stop, the worker's ready callback,
  * and inference proxied to a worker (its stream relayed as it comes).
  */
+import { authHeaders } from "../shared/auth.ts";
+import { deadlineExceeded, deadlineHeaders, deadlineSignal, requestedDeadline } from "../shared/deadline.ts";
 import { Hono } from "hono";
 import { SpawnWorkerRequest, WorkerId, WorkerReady } from "../shared/contracts/worker.ts";
 import { ResetBreakerRequest } from "../shared/contracts/supervision.ts";
@@ -28,12 +30,13 @@ export function workerRoutes(supervisor: Supervisor, models: ModelProvider): Hon
 
   app.post("/", async (c) => {
     const req = await jsonBody(c, SpawnWorkerRequest);
-    const model = await models.ensure(req.model, undefined, c.req.raw.signal);
+    const model = await models.ensure(req.model, undefined, c.req.raw.signal, req.dtype);
     const info = await supervisor.spawn({
       model: model.ref,
       modelDir: model.path,
       backend: req.backend,
       device: req.device,
+      dtype: req.dtype,
     });
     return c.json(info, 201);
   });
@@ -57,14 +60,22 @@ export function workerRoutes(supervisor: Supervisor, models: ModelProvider): Hon
     if (body.worker_id !== id) {
       throw new RbeeError("VALIDATION_ERROR", "Worker id in the body does not match the URL");
     }
+    // Only the worker itself may say it is ready: it presents the token this hive gave it.
+    const token = c.req.header("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+    if (!token) throw new RbeeError("MISSING_API_KEY", "Authorization: Bearer <token> is required");
+    if (!supervisor.isWorkerToken(id, token)) {
+      throw new RbeeError("INVALID_API_KEY", "The token is not valid");
+    }
     supervisor.markReady(id);
     return c.json({ ok: true });
   });
 
   app.post("/:id/inference", async (c) => {
     const id = workerIdParam(c.req.param("id"));
+    // The queen's deadline holds here too: this hop may shorten it, never extend it.
+    const deadline = requestedDeadline(c.req.raw.headers, Date.now());
     const body = await readJsonBody(c.req.raw, MAX_INFERENCE_BODY);
-    return await proxyInference(supervisor, id, body, c.req.raw.signal, correlationId(c));
+    return await proxyInference(supervisor, id, body, c.req.raw.signal, correlationId(c), deadline);
   });
   return app;
 }
@@ -76,10 +87,11 @@ async function proxyInference(
   raw: unknown,
   signal: AbortSignal,
   cid: string,
+  deadline: number | null,
 ): Promise<Response> {
   const { body, keepAliveMs } = takeKeepAlive(raw);
-  const url = supervisor.urlOf(id);
-  if (!url || !supervisor.acquire(id)) {
+  const endpoint = supervisor.endpointOf(id);
+  if (!endpoint || !supervisor.acquire(id)) {
     const state = supervisor.get(id).state;
     if (state === "busy") {
       return Response.json(new RbeeError("ALL_SLOTS_BUSY", `Worker '${id}' is busy`).toEnvelope(), {
@@ -90,16 +102,24 @@ async function proxyInference(
     throw new RbeeError("WORKER_NOT_FOUND", `Worker '${id}' is not ready (state '${state}')`);
   }
   const abort = followRequest(signal);
+  const late = deadlineSignal(deadline);
+  late.addEventListener("abort", () => abort.abort(), { once: true });
   let res: Response;
   try {
-    res = await fetch(`${url}/v1/inference`, {
+    res = await fetch(`${endpoint.url}/v1/inference`, {
       method: "POST",
-      headers: { "content-type": "application/json", [CORRELATION_HEADER]: cid },
+      headers: {
+        "content-type": "application/json",
+        [CORRELATION_HEADER]: cid,
+        ...authHeaders(endpoint.token),
+        ...deadlineHeaders(deadline),
+      },
       body: JSON.stringify(body),
       signal: abort.signal,
     });
   } catch {
     supervisor.release(id);
+    if (late.aborted) throw deadlineExceeded();
     throw new RbeeError("WORKER_CRASHED", `Worker '${id}' did not answer`);
   } finally {
     abort.detach();
@@ -114,7 +134,10 @@ async function proxyInference(
       supervisor.release(id, keepAliveMs);
       abort.abort(); // closes the connection to the worker, which stops generating
     },
-    () => new RbeeError("WORKER_CRASHED", `Worker '${id}' stopped in the middle of the stream`),
+    () =>
+      late.aborted
+        ? deadlineExceeded()
+        : new RbeeError("WORKER_CRASHED", `Worker '${id}' stopped in the middle of the stream`),
   );
   return new Response(stream, {
     headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },

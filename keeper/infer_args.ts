@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { Backend, DeviceIndex } from "../shared/contracts/worker.ts";
 import { SamplingParams } from "../shared/contracts/inference.ts";
+import { ModelDtype } from "../shared/contracts/models.ts";
 import { RbeeError } from "../shared/errors.ts";
 import { parseFlags } from "../shared/flags.ts";
 import { DEFAULT_MODEL, parseModelRef } from "../shared/model_ref.ts";
@@ -18,6 +19,7 @@ Usage: rbee infer [options] PROMPT
                       (default ${DEFAULT_MODEL})
   --backend B         cpu | cuda | webgpu (default cpu; never falls back)
   --device N          device index (default 0)
+  --dtype D           fp32 | fp16 | q8 | q4: which ONNX variant to pull and load (default fp32)
   --max-tokens N      most tokens to generate (default 256)
   --temperature T     0 = greedy (default 0.8)
   --top-p P           nucleus sampling (default 1)
@@ -36,6 +38,7 @@ export const InferCommand = SamplingParams.extend({
   model: z.string(),
   backend: Backend,
   device: DeviceIndex,
+  dtype: ModelDtype,
   prompt: z.string().max(256 * 1024),
   tokenFile: z.string().optional(),
 });
@@ -52,6 +55,7 @@ export function parseInferArgs(args: string[]): InferCommand {
     model: { type: "string" },
     backend: { type: "string" },
     device: { type: "string" },
+    dtype: { type: "string" },
     "max-tokens": { type: "string" },
     temperature: { type: "string" },
     "top-p": { type: "string" },
@@ -69,6 +73,7 @@ export function parseInferArgs(args: string[]): InferCommand {
     model,
     backend: values.backend ?? "cpu",
     device: num(values.device) ?? 0,
+    dtype: values.dtype ?? "fp32",
     prompt: positionals.join(" "),
     max_tokens: num(values["max-tokens"]),
     temperature: num(values.temperature),

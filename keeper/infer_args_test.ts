@@ -13,6 +13,11 @@ Deno.test("defaults to the default model on cpu", () => {
   ]);
 });
 
+Deno.test("--dtype picks the model's precision (fp32 by default)", () => {
+  assertEquals(parseInferArgs(["x"]).dtype, "fp32");
+  assertEquals(parseInferArgs(["--dtype", "q4", "x"]).dtype, "q4");
+});
+
 Deno.test("reads sampling flags and repeated stops", () => {
   const cmd = parseInferArgs([
     "--temperature",
@@ -37,6 +42,7 @@ Deno.test("refuses a missing prompt, bad numbers and bad models", () => {
       ["--max-tokens", "0", "x"],
       ["--temperature", "abc", "x"],
       ["--backend", "tpu", "x"],
+      ["--dtype", "int3", "x"],
       ["--model", "hf:../x", "x"],
     ]
   ) {

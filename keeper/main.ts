@@ -5,6 +5,7 @@ import type { Command } from "./command.ts";
 import { modelsCommand } from "./models_command.ts";
 import { inferCommand } from "./infer_command.ts";
 import { auditCommand } from "./audit_command.ts";
+import { workersCommand } from "./workers_command.ts";
 import { DEFAULT_QUEEN_URL } from "./queen_connection.ts";
 import { exitWithError } from "../shared/flags.ts";
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   infer: inferCommand,
   audit: auditCommand,
   models: modelsCommand,
+  workers: workersCommand,
 };
 
 function usage(): string {

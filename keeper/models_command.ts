@@ -19,12 +19,16 @@ import { readSse } from "../shared/sse.ts";
 export const MODELS_USAGE = `rbee models — pull, list, show and remove models
 
 Usage:
-  rbee models pull REF [--hive NAME]   download a model (on every hive, or one)
+  rbee models pull REF [--dtype D] [--hive NAME]
+                                       download a model (on every hive, or one)
   rbee models list                     table: reference, format, dtype, size, hives, last used
-  rbee models show REF                 one model, with its files and their sha256
-  rbee models rm REF [--force] [--hive NAME]
+  rbee models show REF [--dtype D]     one model, with its files and their sha256
+  rbee models rm REF [--dtype D] [--force] [--hive NAME]
                                        remove it; --force stops the workers using it first
 
+  --dtype D           fp32 | fp16 | q8 | q4: the ONNX variant (onnx/model.onnx, model_fp16.onnx,
+                      model_quantized.onnx, model_q4.onnx); pull defaults to fp32, show to fp32
+                      when installed, rm to every precision installed
   --json              print the queen's JSON answer instead of text
   --token-file FILE   token for the queen (else RBEE_TOKEN_FILE or RBEE_TOKEN)
 
@@ -74,8 +78,8 @@ export const modelsCommand: Command = {
       const v = parsed.values;
       if (sub === "pull") await pull(session, ref, v.hive, v.dtype);
       else if (sub === "list") await list(session, v.json ?? false);
-      else if (sub === "show") await show(session, ref, v.json ?? false);
-      else await remove(session, ref, v.force ?? false, v.hive);
+      else if (sub === "show") await show(session, ref, v.json ?? false, v.dtype);
+      else await remove(session, ref, v.force ?? false, v.hive, v.dtype);
       await connection.close();
       return 0;
     } catch (err) {
@@ -112,7 +116,8 @@ async function pull(s: Session, ref: string, hive?: string, dtype?: string): Pro
       throw fromEnvelope({ error: data }, 502);
     } else if (ev.event === "done") {
       if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
-      console.log(`Pulled ${data.model} on ${(data.hives as string[]).join(", ")}`);
+      const precision = data.dtype && data.dtype !== "fp32" ? ` (${data.dtype})` : "";
+      console.log(`Pulled ${data.model}${precision} on ${(data.hives as string[]).join(", ")}`);
       return;
     }
   }
@@ -137,8 +142,9 @@ async function list(s: Session, json: boolean): Promise<void> {
   );
 }
 
-async function show(s: Session, ref: string, json: boolean): Promise<void> {
-  const m = await (await request(s, "GET", `/v2/models/show?model=${encodeURIComponent(ref)}`)).json();
+async function show(s: Session, ref: string, json: boolean, dtype?: string): Promise<void> {
+  const q = `?model=${encodeURIComponent(ref)}${dtype ? `&dtype=${encodeURIComponent(dtype)}` : ""}`;
+  const m = await (await request(s, "GET", `/v2/models/show${q}`)).json();
   if (json) return console.log(JSON.stringify(m, null, 2));
   const lines = [
     `reference  ${m.ref}`,
@@ -156,9 +162,11 @@ async function show(s: Session, ref: string, json: boolean): Promise<void> {
   console.log(lines.join("\n"));
 }
 
-async function remove(s: Session, ref: string, force: boolean, hive?: string): Promise<void> {
-  const q = `?model=${encodeURIComponent(ref)}${force ? "&force=true" : ""}${hive ? `&hive=${hive}` : ""}`;
+async function remove(s: Session, ref: string, force: boolean, hive?: string, dtype?: string): Promise<void> {
+  const q = `?model=${encodeURIComponent(ref)}${force ? "&force=true" : ""}` +
+    (hive ? `&hive=${encodeURIComponent(hive)}` : "") + (dtype ? `&dtype=${encodeURIComponent(dtype)}` : "");
   const r = RemoveModelResult.parse(await (await request(s, "DELETE", `/v2/models${q}`)).json());
   const stopped = r.stopped_workers.length ? ` (stopped ${r.stopped_workers.join(", ")})` : "";
-  console.log(`Removed ${r.ref} from ${(r.hives ?? []).join(", ")}${stopped}`);
+  const precisions = r.dtypes?.length && r.dtypes.join() !== "fp32" ? ` (${r.dtypes.join(", ")})` : "";
+  console.log(`Removed ${r.ref}${precisions} from ${(r.hives ?? []).join(", ")}${stopped}`);
 }

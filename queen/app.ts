@@ -10,6 +10,7 @@ import { DEFAULT_MODEL, formatModelRef, parseModelRef } from "../shared/model_re
 import type { HiveClient } from "./hive_client.ts";
 import { inferenceRoutes } from "./inference_routes.ts";
 import { modelRoutes } from "./model_routes.ts";
+import { workerRoutes } from "./worker_routes.ts";
 import type { Router } from "./router.ts";
 import { type AuthOutcome, requireToken, type TokenHolder } from "../shared/auth.ts";
 import type { DeadlinePolicy } from "../shared/deadline.ts";
@@ -43,6 +44,7 @@ export function createQueenApp(deps: QueenDeps): Hono<AppEnv> {
   });
 
   app.route("/v2/models", modelRoutes(deps.hives));
+  app.route("/v2/workers", workerRoutes(deps.hives));
   app.get("/v2/hives", (c) => c.json({ hives: deps.hives().map((h) => ({ name: h.name, url: h.url })) }));
   app.route("/", inferenceRoutes(deps.router, deps.defaultBackend, deps.deadlines));
   return app;

@@ -2,9 +2,16 @@
  * The queen's typed client for one hive: workers, pulls and inference.
  * Responses are validated with the same contracts the hive serves.
  */
-import { type SpawnWorkerRequest, WorkerInfo, WorkerList } from "../shared/contracts/worker.ts";
+import type { z } from "zod";
+import type { SpawnWorkerRequest } from "../shared/contracts/worker.ts";
+import {
+  type ResetBreakerRequest,
+  StopWorkerResult,
+  WorkerStatus,
+  WorkerStatusList,
+} from "../shared/contracts/supervision.ts";
 import { PullProgressEvent } from "../shared/contracts/inference.ts";
-import { type ModelInfo, ModelList, RemoveModelResult } from "../shared/contracts/models.ts";
+import { type ModelDtype, type ModelInfo, ModelList, RemoveModelResult } from "../shared/contracts/models.ts";
 import { fromEnvelope, RbeeError } from "../shared/errors.ts";
 import { CORRELATION_HEADER } from "../shared/http.ts";
 import { readSse } from "../shared/sse.ts";
@@ -15,16 +22,27 @@ import { deadlineHeaders } from "../shared/deadline.ts";
 export class HiveClient {
   constructor(readonly name: string, readonly url: string, private readonly token: string | null = null) {}
 
-  /** The hive's workers. */
-  async listWorkers(signal?: AbortSignal): Promise<WorkerInfo[]> {
+  /** The hive's workers, as its supervisor sees them. */
+  async listWorkers(signal?: AbortSignal): Promise<WorkerStatus[]> {
     const res = await this.#call("GET", "/v1/workers", undefined, signal);
-    return WorkerList.parse(await res.json()).workers;
+    return WorkerStatusList.parse(await res.json()).workers;
   }
 
-  /** Starts a worker; resolves once it is loaded. */
-  async spawnWorker(req: SpawnWorkerRequest, signal?: AbortSignal): Promise<WorkerInfo> {
+  /** Starts a worker; resolves once it is loaded (fields with defaults may be left out). */
+  async spawnWorker(req: z.input<typeof SpawnWorkerRequest>, signal?: AbortSignal): Promise<WorkerStatus> {
     const res = await this.#call("POST", "/v1/workers", req, signal);
-    return WorkerInfo.parse(await res.json());
+    return WorkerStatus.parse(await res.json());
+  }
+
+  /** Stops one of the hive's workers (ask, SIGTERM, then SIGKILL). */
+  async stopWorker(id: string, signal?: AbortSignal): Promise<StopWorkerResult> {
+    const res = await this.#call("DELETE", `/v1/workers/${encodeURIComponent(id)}`, undefined, signal);
+    return StopWorkerResult.parse(await res.json());
+  }
+
+  /** Lets the hive start a placement again whose circuit breaker opened. */
+  async resetBreaker(req: ResetBreakerRequest, signal?: AbortSignal): Promise<void> {
+    await (await this.#call("POST", "/v1/workers/reset-breaker", req, signal)).body?.cancel();
   }
 
   /** Makes a model available on the hive, reporting progress. */
@@ -32,8 +50,9 @@ export class HiveClient {
     model: string,
     onProgress: (p: PullProgressEvent) => void,
     signal?: AbortSignal,
+    dtype: ModelDtype = "fp32",
   ): Promise<void> {
-    const res = await this.#call("POST", "/v1/models/pull", { model }, signal);
+    const res = await this.#call("POST", "/v1/models/pull", { model, dtype }, signal);
     for await (const ev of readSse(res.body!)) {
       const data = JSON.parse(ev.data);
       if (ev.event === "progress") onProgress(PullProgressEvent.parse(data));
@@ -48,9 +67,16 @@ export class HiveClient {
     return ModelList.parse(await (await this.#call("GET", "/v1/models", undefined, signal)).json()).models;
   }
 
-  /** Removes a model from the hive; `force` stops the workers using it first. */
-  async removeModel(model: string, force: boolean, signal?: AbortSignal): Promise<RemoveModelResult> {
-    const query = `?model=${encodeURIComponent(model)}${force ? "&force=true" : ""}`;
+  /** Removes a model (in `dtype`, else every precision) from the hive; `force` stops its workers first. */
+  async removeModel(
+    model: string,
+    force: boolean,
+    signal?: AbortSignal,
+    dtype?: ModelDtype,
+  ): Promise<RemoveModelResult> {
+    const query = `?model=${encodeURIComponent(model)}${force ? "&force=true" : ""}${
+      dtype ? `&dtype=${dtype}` : ""
+    }`;
     const res = await this.#call("DELETE", `/v1/models${query}`, undefined, signal);
     return RemoveModelResult.parse(await res.json());
   }

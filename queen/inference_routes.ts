@@ -4,9 +4,10 @@
  */
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { InferenceRequest } from "../shared/contracts/inference.ts";
+import { InferenceRequest, KeepAlive } from "../shared/contracts/inference.ts";
 import { validate } from "../shared/validation.ts";
 import { Backend, DeviceIndex } from "../shared/contracts/worker.ts";
+import { ModelDtype } from "../shared/contracts/models.ts";
 import { ChatCompletionRequest, CompletionRequest } from "../shared/contracts/openai.ts";
 import { RbeeError } from "../shared/errors.ts";
 import { type AppEnv, correlationId, jsonBody } from "../shared/http.ts";
@@ -32,6 +33,10 @@ export const NativeInferenceRequest = z.intersection(
     model: z.string().min(1).max(512).default(DEFAULT_MODEL),
     backend: Backend.optional(),
     device: DeviceIndex.default(0),
+    /** Weight precision: which ONNX variant the worker loads (default fp32). */
+    dtype: ModelDtype.optional(),
+    /** Passed to the hive, which unloads the worker once it has been idle this long. */
+    keep_alive: KeepAlive.optional(),
   }),
   InferenceRequest,
 );
@@ -86,8 +91,18 @@ export function inferenceRoutes(
   });
 
   app.post("/v2/inference", async (c) => {
-    const { model, backend, device, ...params } = await jsonBody(c, NativeInferenceRequest);
-    const req = { model, backend: backend ?? defaultBackend, device, params: params as InferenceRequest };
+    const { model, backend, device, dtype, keep_alive, ...params } = await jsonBody(
+      c,
+      NativeInferenceRequest,
+    );
+    const req = {
+      model,
+      backend: backend ?? defaultBackend,
+      device,
+      dtype,
+      keepAlive: keep_alive,
+      params: params as InferenceRequest,
+    };
     const { stream, cancel } = await begin(router, c, req, deadlines, inFlight);
     return nativeSse(stream, cancel);
   });
@@ -106,6 +121,8 @@ export function inferenceRoutes(
       model: body.model,
       backend: body.backend ?? defaultBackend,
       device: body.device ?? 0,
+      dtype: body.dtype,
+      keepAlive: body.keep_alive,
       params,
     };
     const meta = {

@@ -1,14 +1,15 @@
 /**
  * First-come-first-served slots by key: up to `slots` requests for the same
- * placement run at once (a worker's slots), the rest wait in arrival order in
- * a bounded queue; once that is full a request is refused at once with
- * ALL_SLOTS_BUSY and a retry hint. Different keys never wait for each other.
+ * placement run at once (its workers' slots, learned with `setSlots`), the rest
+ * wait in arrival order in a bounded queue; once that is full a request is
+ * refused at once with ALL_SLOTS_BUSY and a retry hint. Different keys never
+ * wait for each other.
  */
 import { RbeeError } from "../shared/errors.ts";
 
 /** Options for {@link KeyLock}. */
 export interface KeyLockOptions {
-  /** Holders per key at once (default 1). */
+  /** Holders per key at once until `setSlots` says otherwise (default 1). */
   slots?: number;
   /** Waiters per key before refusing (default unbounded). */
   maxWaiting?: number;
@@ -28,7 +29,23 @@ interface KeyState {
 /** A bounded FIFO semaphore per key. */
 export class KeyLock {
   readonly #keys = new Map<string, KeyState>();
+  readonly #slots = new Map<string, number>();
   constructor(private readonly opts: KeyLockOptions = {}) {}
+
+  /** Holders `key` allows at once. */
+  slots(key: string): number {
+    return this.#slots.get(key) ?? this.opts.slots ?? 1;
+  }
+
+  /** Sets how many holders `key` allows (at least 1); a larger number lets waiters in at once. */
+  setSlots(key: string, slots: number): void {
+    this.#slots.set(key, Math.max(1, Math.floor(slots)));
+    const st = this.#keys.get(key);
+    while (st && st.waiting.length && st.running < this.slots(key)) {
+      st.running++;
+      st.waiting.shift()!.grant();
+    }
+  }
 
   /** Requests waiting for `key` right now. */
   waiting(key: string): number {
@@ -43,7 +60,7 @@ export class KeyLock {
     signal?.throwIfAborted();
     const st = this.#keys.get(key) ?? { running: 0, waiting: [] };
     this.#keys.set(key, st);
-    if (st.running < (this.opts.slots ?? 1)) {
+    if (st.running < this.slots(key)) {
       st.running++;
       return this.#releaser(key, st);
     }
@@ -81,8 +98,9 @@ export class KeyLock {
     return () => {
       if (released) return;
       released = true;
-      const next = st.waiting.shift();
-      if (next) return next.grant(); // the slot passes straight to the next waiter
+      // The slot passes straight to the next waiter, unless the key now allows fewer holders.
+      const next = st.running <= this.slots(key) ? st.waiting.shift() : undefined;
+      if (next) return next.grant();
       st.running--;
       if (st.running === 0 && this.#keys.get(key) === st) this.#keys.delete(key);
     };

@@ -47,3 +47,23 @@ Deno.test("several slots run at once; the bounded queue refuses the overflow wit
   (await fourth)();
   (await lock.acquire("k"))();
 });
+
+Deno.test("setSlots lets waiters in when a key learns it has more slots, and fewer once it shrinks", async () => {
+  const lock = new KeyLock({ slots: 1 });
+  const r1 = await lock.acquire("k");
+  const order: string[] = [];
+  const second = lock.acquire("k").then((r) => (order.push("second"), r));
+  const third = lock.acquire("k").then((r) => (order.push("third"), r));
+  assertEquals(lock.waiting("k"), 2);
+  lock.setSlots("k", 2);
+  const r2 = await second;
+  assertEquals([order, lock.waiting("k")], [["second"], 1]);
+  lock.setSlots("k", 1);
+  r1(); // two were running and the key now allows one: the slot is not passed on
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(order, ["second"]);
+  r2();
+  (await third)();
+  assertEquals(lock.slots("k"), 1);
+  assertEquals(lock.slots("other"), 1);
+});

@@ -21,7 +21,10 @@ onShutdownSignal(async (signal) => {
   stopping = true;
   log.info("Stopping", { signal });
   // The hive stops its workers on SIGTERM; give it time to do so before SIGKILL.
-  if (localHive) await localHive.stop(35_000);
+  if (localHive) {
+    await localHive.stop(35_000);
+    security.audit?.record({ event: "hive_leave", actor: null, subject: "local", outcome: "success" });
+  }
   Deno.exit(0);
 });
 

@@ -1,29 +1,50 @@
 /**
  * Where a request runs: a pure choice over the workers the hives report.
  */
-import type { Backend, WorkerInfo } from "../shared/contracts/worker.ts";
+import type { Backend } from "../shared/contracts/worker.ts";
+import type { WorkerStatus } from "../shared/contracts/supervision.ts";
+import type { ModelDtype } from "../shared/contracts/models.ts";
 
-/** What a request needs: a model on a backend and device. */
+/** What a request needs: a model (in a precision, fp32 when absent) on a backend and device. */
 export interface Placement {
   model: string;
   backend: Backend;
   device: number;
+  dtype?: ModelDtype;
 }
 
 /** The decision: reuse a worker, or ask a hive to pull the model and spawn one. */
 export type ScheduleDecision =
-  | { action: "reuse"; worker: WorkerInfo }
+  | { action: "reuse"; worker: WorkerStatus }
   | { action: "spawn" };
 
-/** Picks an idle worker serving exactly the placement, else decides to spawn one. */
-export function schedule(workers: readonly WorkerInfo[], want: Placement): ScheduleDecision {
-  const fits = (w: WorkerInfo) =>
-    w.model === want.model && w.backend === want.backend && w.device === want.device;
-  const idle = workers.find((w) => fits(w) && w.state === "idle");
-  return idle ? { action: "reuse", worker: idle } : { action: "spawn" };
+const fits = (w: WorkerStatus, want: Placement) =>
+  w.model === want.model && w.backend === want.backend && w.device === want.device &&
+  (w.dtype ?? "fp32") === (want.dtype ?? "fp32");
+
+const serving = (w: WorkerStatus) => w.state === "idle" || w.state === "busy";
+
+/**
+ * Picks the serving worker of exactly the placement with a free slot (the
+ * least loaded one), else decides to spawn one.
+ */
+export function schedule(workers: readonly WorkerStatus[], want: Placement): ScheduleDecision {
+  const free = workers.filter((w) => fits(w, want) && serving(w) && w.active < w.slots);
+  const best = free.sort((a, b) => a.active - b.active)[0];
+  return best ? { action: "reuse", worker: best } : { action: "spawn" };
+}
+
+/**
+ * Requests the placement's serving workers can take at once (the sum of their
+ * slots); 1 while none serves, so the first request spawns one and the rest wait.
+ */
+export function placementSlots(workers: readonly WorkerStatus[], want: Placement): number {
+  const total = workers.filter((w) => fits(w, want) && serving(w)).reduce((n, w) => n + w.slots, 0);
+  return Math.max(1, total);
 }
 
 /** A key naming one placement, for per-placement queues. */
 export function placementKey(p: Placement): string {
-  return `${p.model}|${p.backend}|${p.device}`;
+  const dtype = p.dtype && p.dtype !== "fp32" ? `|${p.dtype}` : "";
+  return `${p.model}|${p.backend}|${p.device}${dtype}`;
 }

@@ -77,8 +77,20 @@ const authed = await measure(
 await measure("GET /v2/hives, missing token (401)", () => secured.request("/v2/hives"), 401);
 const valOpen = await measure("POST /v2/inference, validation only (400)", post(open, {}), 400);
 const valAuth = await measure("POST /v2/inference, token + validation (400)", post(secured, auth), 400);
+// A valid body passes validation and stops at routing (no hive): the cost a real request pays up front.
+const validBody = BODY.replace('"seed":-1', '"seed":1');
+const postValid = (a: ReturnType<typeof app>, headers: Record<string, string>) => () =>
+  a.request("/v2/inference", {
+    method: "POST",
+    headers: { "content-type": "application/json", "content-length": String(validBody.length), ...headers },
+    body: validBody,
+  });
+const validAuth = await measure("POST /v2/inference, valid body, token (503)", postValid(secured, auth), 503);
 const us = (ms: number) => (ms * 1000).toFixed(1);
 console.log(`authentication: ${us(authed - base)} µs per request (p50, token checked vs none)`);
+console.log(
+  `authentication + validation of a valid inference body: ${us(validAuth - base)} µs per request (p50)`,
+);
 console.log(
   `authentication + validation of a full inference body: ${us(valAuth - base)} µs per request ` +
     `(p50 over the cheapest route: body read, JSON parse, zod, error envelope; auth part ${

@@ -26,7 +26,7 @@ export function hostUrl(host: string, port: number): string {
   return `http://${shown}:${port}`;
 }
 
-/** Binds `handler` on host:port and prints the listening line once bound. */
+/** Binds `handler` on host:port and prints the listening line once bound; throws a plain error if it cannot. */
 export function serveDaemon(
   handler: (req: Request) => Response | Promise<Response>,
   opts: { host: string; port: number; announce?: boolean },
@@ -34,15 +34,20 @@ export function serveDaemon(
   const controller = new AbortController();
   let url = "";
   let port = 0;
-  const server = Deno.serve({
-    hostname: opts.host,
-    port: opts.port,
-    signal: controller.signal,
-    onListen: (addr) => {
-      port = addr.port;
-      url = hostUrl(opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host, addr.port);
-    },
-  }, handler);
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: opts.host,
+      port: opts.port,
+      signal: controller.signal,
+      onListen: (addr) => {
+        port = addr.port;
+        url = hostUrl(opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host, addr.port);
+      },
+    }, handler);
+  } catch (err) {
+    throw listenError(err, opts.host, opts.port);
+  }
   if (opts.announce !== false) console.log(listeningLine(url));
   return {
     url,
@@ -53,6 +58,15 @@ export function serveDaemon(
     },
     finished: server.finished,
   };
+}
+
+/** A plain message for a failed bind, naming the address (the OS's wording alone does not). */
+function listenError(err: unknown, host: string, port: number): Error {
+  const where = hostUrl(host, port).slice("http://".length);
+  if (err instanceof Deno.errors.AddrInUse) {
+    return new Error(`Cannot listen on ${where}: the address is already in use (is another daemon running?)`);
+  }
+  return new Error(`Cannot listen on ${where}: ${(err as Error).message ?? err}`);
 }
 
 /** Runs `onSignal` once on the first SIGTERM or SIGINT. */

@@ -76,11 +76,12 @@ export function deadlineExceeded(): RbeeError {
   return new RbeeError("DEADLINE_EXCEEDED", "The request's deadline passed");
 }
 
-/** A signal that aborts (with DEADLINE_EXCEEDED) when the deadline passes; never, for null. */
+/** A signal that aborts (with DEADLINE_EXCEEDED) when the deadline passes — at once if it has; never, for null. */
 export function deadlineSignal(deadline: number | null, now = Date.now()): AbortSignal {
   if (deadline === null) return new AbortController().signal;
+  if (deadline <= now) return AbortSignal.abort(deadlineExceeded());
   const ctrl = new AbortController();
-  const delay = Math.max(0, deadline - now);
+  const delay = deadline - now;
   const timer = setTimeout(() => ctrl.abort(deadlineExceeded()), delay);
   // A pending deadline must not keep a process alive on its own.
   Deno.unrefTimer(timer as unknown as number);

@@ -23,6 +23,8 @@ export const ROLE_BINARY: Record<Role, string> = {
 export interface PermissionScope {
   /** Folders the role may read (a worker: its model folder and the packages it loads). */
   read?: string[];
+  /** Folders a worker may write (only its audit folder, when auditing is on). */
+  write?: string[];
 }
 
 /**
@@ -40,7 +42,15 @@ export function roleFlags(role: Role, scope: PermissionScope = {}): string[] {
   const serve = "--unstable-no-legacy-abort";
   switch (role) {
     case "worker":
-      return [serve, "--allow-net=127.0.0.1", read, "--allow-env", "--allow-ffi", "--allow-sys"];
+      return [
+        serve,
+        "--allow-net=127.0.0.1",
+        read,
+        ...(scope.write?.length ? [`--allow-write=${scope.write.join(",")}`] : []),
+        "--allow-env",
+        "--allow-ffi",
+        "--allow-sys",
+      ];
     case "hive":
       return [serve, "--allow-net", read, "--allow-write", "--allow-run", "--allow-env", "--allow-sys"];
     case "queen":

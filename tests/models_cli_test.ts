@@ -17,6 +17,12 @@ Deno.test("rbee models pull, list, show and rm through a queen and its hive", { 
     assertStringIncludes(pulled.stderr, "[local] downloading stories260K.bin");
     assertTrue(!pulled.stderr.includes("\r"));
 
+    // A llama2.c checkpoint has no other precision than fp32: refused before any download.
+    const q4 = await runRbee(world, ["models", "pull", REF, "--dtype", "q4"], env);
+    assertEquals(q4.code, 1);
+    assertStringIncludes(q4.stderr, "INVALID_MODEL_FILE");
+    assertStringIncludes(q4.stderr, "fp32 only: dtype 'q4' does not exist for it");
+
     const list = await runRbee(world, ["models", "list"], env);
     assertEquals(list.code, 0, list.stderr);
     const [header, row] = list.stdout.trim().split("\n");

@@ -129,6 +129,9 @@ Deno.test("the token never shows in logs, errors or audit records; the audit cha
       assertEquals(text.includes(TOKEN), false, `the token appears in the ${what}`);
     }
     assertStringIncludes(audit, '"outcome":"failure"');
+    for (const event of ["auth", "hive_join", "model_pull", "worker_spawn"]) {
+      assertStringIncludes(audit, `"event":"${event}"`);
+    }
 
     const verify = await runRbee(world, ["audit", "verify", auditDir]);
     assertEquals(verify.code, 0, verify.stderr);

@@ -9,6 +9,8 @@ import { type AppEnv, correlationId, installCommonHandlers, jsonBody } from "../
 import type { Logger } from "../shared/log.ts";
 import { sseResponse } from "../shared/sse_response.ts";
 import { generate, promptIds } from "./generate.ts";
+import { requireToken, type TokenHolder } from "../shared/auth.ts";
+import { deadlineExceeded, deadlineSignal, requestedDeadline } from "../shared/deadline.ts";
 import type { LanguageModel } from "./model.ts";
 
 /** The worker's mutable runtime, shared with `main.ts`. */
@@ -24,10 +26,15 @@ export interface WorkerRuntime {
   shutdown?: () => void;
 }
 
-/** Builds the worker's app over its runtime. */
-export function createWorkerApp(rt: WorkerRuntime, log: Logger): Hono<AppEnv> {
+/** Builds the worker's app over its runtime; every route but health needs the hive's per-worker token. */
+export function createWorkerApp(
+  rt: WorkerRuntime,
+  log: Logger,
+  tokens: TokenHolder = { current: () => null },
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   installCommonHandlers(app, log);
+  app.use(requireToken(tokens));
 
   app.get("/health", (c) =>
     c.json({
@@ -53,19 +60,27 @@ export function createWorkerApp(rt: WorkerRuntime, log: Logger): Hono<AppEnv> {
     }
     const ids = promptIds(model, req);
     const requestId = correlationId(c);
+    const late = deadlineSignal(requestedDeadline(c.req.raw.headers, Date.now()));
+    if (late.aborted) throw deadlineExceeded();
     rt.active++;
-    return sseResponse(async (sink, signal) => {
+    return sseResponse(async (sink, clientGone) => {
       try {
         sink.send("started", { request_id: requestId, model: rt.modelName, tokens_in: ids.length });
-        const tokens = generate(model, ids, req, signal);
+        const tokens = generate(model, ids, req, AbortSignal.any([clientGone, late]));
         let next = await tokens.next();
         while (!next.done) {
           sink.send("token", next.value);
           next = await tokens.next();
         }
+        log.info("Inference finished", {
+          request_id: requestId,
+          ...next.value,
+          deadline_passed: late.aborted,
+        });
+        // Past the deadline the answer is incomplete: say so instead of ending normally.
+        if (late.aborted) throw deadlineExceeded();
         sink.send("end", next.value);
         sink.send(undefined, "[DONE]");
-        log.info("Inference finished", { request_id: requestId, ...next.value });
       } catch (err) {
         const rbee = toRbeeError(err);
         log.error("Inference failed", { request_id: requestId, code: rbee.code, error: String(err) });

@@ -11,6 +11,8 @@ import { onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
 import { RbeeError, toRbeeError } from "../shared/errors.ts";
 import { createLogger } from "../shared/log.ts";
 import { exitWithError } from "../shared/flags.ts";
+import { authHeaders } from "../shared/auth.ts";
+import { setupDaemonSecurity } from "../shared/daemon_security.ts";
 
 if (Deno.args.includes("--help")) {
   console.log(WORKER_USAGE);
@@ -33,8 +35,22 @@ try {
   fail(err);
 }
 const log = createLogger("worker", undefined, { worker_id: config.workerId });
-const rt: WorkerRuntime = { modelName: config.modelName, model: null, active: 0 };
-const daemon = serveDaemon(createWorkerApp(rt, log).fetch, { host: "127.0.0.1", port: config.port });
+let security;
+try {
+  // The hive hands each worker its own token; a worker started by hand may run without one (loopback only).
+  security = setupDaemonSecurity({
+    service: `worker-${config.workerId}`,
+    host: "127.0.0.1",
+    env: Deno.env.toObject(),
+    log,
+    tokenEnvVar: "RBEE_WORKER_TOKEN",
+  });
+} catch (err) {
+  fail(err);
+}
+const rt: WorkerRuntime = { modelName: config.modelName, model: null, active: 0, slots: config.slots };
+const app = createWorkerApp(rt, log, security.tokens);
+const daemon = serveDaemon(app.fetch, { host: "127.0.0.1", port: config.port });
 const shutdown = async (signal: string) => {
   log.info("Stopping", { signal });
   await Promise.race([daemon.close(), new Promise((r) => setTimeout(r, 2000))]);
@@ -45,7 +61,7 @@ onShutdownSignal(shutdown);
 
 try {
   const started = performance.now();
-  rt.model = await loadModel(config.modelDir, config.backend, config.device);
+  rt.model = await loadModel(config.modelDir, config.backend, config.device, config.dtype);
   log.info("Model loaded", { backend: config.backend, ms: Math.round(performance.now() - started) });
 } catch (err) {
   fail(err);
@@ -53,7 +69,7 @@ try {
 if (config.hiveUrl) {
   const res = await fetch(`${config.hiveUrl}/v1/workers/${config.workerId}/ready`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...authHeaders(security.tokens.current()) },
     body: JSON.stringify({ worker_id: config.workerId, url: daemon.url }),
   }).catch((err) => fail(new RbeeError("HIVE_UNAVAILABLE", `Cannot reach the hive: ${err.message}`)));
   await res.body?.cancel();

@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { assertBackendAvailable, backendUnavailable, describeProviderFailure } from "./backend.ts";
 import type { Backend } from "../shared/contracts/worker.ts";
+import { DTYPE_ONNX_FILE, type ModelDtype } from "../shared/contracts/models.ts";
 import type { ChatMessage } from "../shared/contracts/inference.ts";
 import { RbeeError } from "../shared/errors.ts";
 
@@ -55,16 +56,15 @@ function executionProviders(backend: Backend, device: number) {
   return [backend];
 }
 
-/** Files a model folder must hold, relative to it. */
+/** Files a model folder must hold, relative to it, besides the ONNX graph of its dtype. */
 export const REQUIRED_MODEL_FILES = [
   "config.json",
   "tokenizer.json",
   "tokenizer_config.json",
-  "onnx/model.onnx",
 ];
 
-function assertModelFolder(dir: string): void {
-  for (const file of REQUIRED_MODEL_FILES) {
+function assertModelFolder(dir: string, dtype: ModelDtype): void {
+  for (const file of [...REQUIRED_MODEL_FILES, DTYPE_ONNX_FILE[dtype]]) {
     try {
       Deno.statSync(join(dir, file));
     } catch {
@@ -73,10 +73,18 @@ function assertModelFolder(dir: string): void {
   }
 }
 
-/** Loads the model folder on `backend`; throws BACKEND_UNAVAILABLE when the provider cannot start. */
-export async function loadModel(dir: string, backend: Backend, device: number): Promise<LanguageModel> {
+/**
+ * Loads the model folder's `dtype` variant on `backend`; throws BACKEND_UNAVAILABLE when
+ * the provider cannot start, INVALID_MODEL_FILE when the folder lacks that variant.
+ */
+export async function loadModel(
+  dir: string,
+  backend: Backend,
+  device: number,
+  dtype: ModelDtype = "fp32",
+): Promise<LanguageModel> {
   assertBackendAvailable(backend, device, ortLibraryDir());
-  assertModelFolder(dir);
+  assertModelFolder(dir, dtype);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = "";
@@ -92,7 +100,8 @@ export async function loadModel(dir: string, backend: Backend, device: number): 
   try {
     model = await AutoModelForCausalLM.from_pretrained(dir, {
       local_files_only: true,
-      dtype: "fp32",
+      // transformers.js picks the file by dtype: model.onnx, model_fp16.onnx, model_quantized.onnx …
+      dtype,
       device: backend,
       session_options: { executionProviders: executionProviders(backend, device) },
     });

@@ -10,6 +10,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import type { Logger } from "../../shared/log.ts";
+import { ModelDtype } from "../../shared/contracts/models.ts";
 import { isDir, META_FILE, type ModelFileMeta, type ModelFormat, readModelMeta } from "./model_store.ts";
 
 /** One installed model. */
@@ -26,8 +27,9 @@ export interface CatalogEntry {
   last_used: string | null;
 }
 
+// One row per reference and precision: a model pulled in fp32 and q8 is two folders.
 const SCHEMA = `CREATE TABLE IF NOT EXISTS models (
-  ref TEXT PRIMARY KEY,
+  ref TEXT NOT NULL,
   commit_id TEXT,
   format TEXT NOT NULL,
   dtype TEXT NOT NULL,
@@ -35,8 +37,13 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS models (
   size INTEGER NOT NULL,
   files TEXT NOT NULL,
   pulled_at TEXT NOT NULL,
-  last_used TEXT
+  last_used TEXT,
+  PRIMARY KEY (ref, dtype)
 )`;
+/** Bumped when SCHEMA changes; an older catalog is rebuilt from the folders (they are the truth). */
+const SCHEMA_VERSION = 2;
+
+const DTYPE_ORDER: readonly string[] = ModelDtype.options;
 
 /** The catalog file under RBEE_HOME. */
 export function catalogPath(home: string): string {
@@ -53,18 +60,24 @@ export class Catalog {
     const file = catalogPath(home);
     await Deno.mkdir(home, { recursive: true });
     const existed = await Deno.stat(file).then(() => true, () => false);
-    let catalog = existed ? tryOpen(file) : null;
-    if (existed && !catalog) {
+    let opened = existed ? tryOpen(file) : null;
+    if (existed && !opened) {
       // Kept aside rather than deleted, for whoever wants to look at it.
       await Deno.rename(file, `${file}.corrupt`).catch(() => Deno.remove(file).catch(() => {}));
       await Deno.remove(`${file}-wal`).catch(() => {});
       await Deno.remove(`${file}-shm`).catch(() => {});
     }
-    if (catalog) return catalog;
-    catalog = tryOpen(file);
-    if (!catalog) throw new Error("Cannot create the model catalog");
+    if (opened?.current) return opened.catalog;
+    opened ??= tryOpen(file);
+    if (!opened) throw new Error("Cannot create the model catalog");
+    const catalog = opened.catalog;
     const count = await catalog.rebuild(home);
-    const why = existed ? "was corrupt (kept as hive.db.corrupt)" : "was missing";
+    const why = !existed
+      ? "was missing"
+      : opened.current
+      ? "was corrupt (kept as hive.db.corrupt)"
+      : "was from an older rbee";
+    catalog.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     log.warn(`Model catalog ${why}; rebuilt from the model folders on disk`, { models: count });
     return catalog;
   }
@@ -89,7 +102,7 @@ export class Catalog {
     this.db.prepare(
       `INSERT INTO models (ref, commit_id, format, dtype, path, size, files, pulled_at, last_used)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(ref) DO UPDATE SET commit_id = excluded.commit_id, format = excluded.format,
+       ON CONFLICT(ref, dtype) DO UPDATE SET commit_id = excluded.commit_id, format = excluded.format,
          dtype = excluded.dtype, path = excluded.path, size = excluded.size, files = excluded.files,
          pulled_at = excluded.pulled_at, last_used = COALESCE(excluded.last_used, models.last_used)`,
     ).run(
@@ -105,20 +118,26 @@ export class Catalog {
     );
   }
 
-  /** Records that a worker loaded the model now. */
-  touch(ref: string, at = new Date()): void {
-    this.db.prepare("UPDATE models SET last_used = ? WHERE ref = ?").run(at.toISOString(), ref);
+  /** Records that a worker loaded the model (in `dtype`) now. */
+  touch(ref: string, dtype: string, at = new Date()): void {
+    this.db.prepare("UPDATE models SET last_used = ? WHERE ref = ? AND dtype = ?").run(
+      at.toISOString(),
+      ref,
+      dtype,
+    );
   }
 
   /** Every entry, by reference. */
   list(): CatalogEntry[] {
-    return this.db.prepare("SELECT * FROM models ORDER BY ref").all().map(toEntry);
+    return this.db.prepare("SELECT * FROM models ORDER BY ref, dtype").all().map(toEntry);
   }
 
-  /** The entry for `ref`, or null. */
-  get(ref: string): CatalogEntry | null {
-    const row = this.db.prepare("SELECT * FROM models WHERE ref = ?").get(ref);
-    return row ? toEntry(row) : null;
+  /** The entries of `ref`, one per precision installed (fp32 first), or only the one of `dtype`. */
+  get(ref: string, dtype?: string): CatalogEntry[] {
+    const rows = dtype === undefined
+      ? this.db.prepare("SELECT * FROM models WHERE ref = ?").all(ref)
+      : this.db.prepare("SELECT * FROM models WHERE ref = ? AND dtype = ?").all(ref, dtype);
+    return rows.map(toEntry).sort((a, b) => DTYPE_ORDER.indexOf(a.dtype) - DTYPE_ORDER.indexOf(b.dtype));
   }
 
   /** Entries whose folder is `path` (several references may name one commit). */
@@ -126,9 +145,9 @@ export class Catalog {
     return this.db.prepare("SELECT * FROM models WHERE path = ?").all(path).map(toEntry);
   }
 
-  /** Forgets `ref`. */
-  remove(ref: string): void {
-    this.db.prepare("DELETE FROM models WHERE ref = ?").run(ref);
+  /** Forgets `ref` in `dtype`. */
+  remove(ref: string, dtype: string): void {
+    this.db.prepare("DELETE FROM models WHERE ref = ? AND dtype = ?").run(ref, dtype);
   }
 
   close(): void {
@@ -136,16 +155,22 @@ export class Catalog {
   }
 }
 
-function tryOpen(file: string): Catalog | null {
+/** Opens the file; `current` is false when its schema is older than SCHEMA (now replaced, empty). */
+function tryOpen(file: string): { catalog: Catalog; current: boolean } | null {
   let db: DatabaseSync | null = null;
   try {
     db = new DatabaseSync(file);
     db.exec("PRAGMA journal_mode = WAL");
+    const version = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'models'").get() !== undefined;
+    const current = version === SCHEMA_VERSION || !hasTable;
+    if (!current) db.exec("DROP TABLE models");
     db.exec(SCHEMA);
+    if (!hasTable) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     const check = db.prepare("PRAGMA quick_check").get() as { quick_check?: string } | undefined;
     if (check?.quick_check !== "ok") throw new Error("quick_check failed");
     db.prepare("SELECT ref FROM models LIMIT 1").all();
-    return new Catalog(db);
+    return { catalog: new Catalog(db), current };
   } catch {
     try {
       db?.close();

@@ -82,17 +82,52 @@ Deno.test("entries survive a reopen, keep their last use, and can be removed", a
   await withHome(async (home) => {
     const dir = await installFolder(home, `hf/acme/tiny/_/${COMMIT}`, META);
     const first = await Catalog.open(home, memoryLog());
-    first.touch("hf:acme/tiny@main", new Date("2026-02-03T00:00:00Z"));
+    first.touch("hf:acme/tiny@main", "fp32", new Date("2026-02-03T00:00:00Z"));
     // A new pull of the same model does not forget when it was last used.
-    first.upsert({ ...first.get("hf:acme/tiny@main")!, last_used: null });
+    first.upsert({ ...first.get("hf:acme/tiny@main")[0], last_used: null });
     first.close();
     const log = memoryLog();
     const again = await Catalog.open(home, log);
     assertEquals(log.lines, []);
-    assertEquals(again.get("hf:acme/tiny@main")?.last_used, "2026-02-03T00:00:00.000Z");
+    assertEquals(again.get("hf:acme/tiny@main")[0]?.last_used, "2026-02-03T00:00:00.000Z");
     assertEquals(again.byPath(dir).length, 1);
-    again.remove("hf:acme/tiny@main");
+    again.remove("hf:acme/tiny@main", "fp32");
     assertEquals(again.list(), []);
     again.close();
+  });
+});
+
+Deno.test("one reference in several precisions is one entry per dtype, fp32 first", async () => {
+  await withHome(async (home) => {
+    await installFolder(home, `hf/acme/tiny/_/${COMMIT}-q8`, { ...META, dtype: "q8" });
+    await installFolder(home, `hf/acme/tiny/_/${COMMIT}`, META);
+    const catalog = await Catalog.open(home, memoryLog());
+    assertEquals(catalog.get("hf:acme/tiny@main").map((e) => e.dtype), ["fp32", "q8"]);
+    assertEquals(catalog.get("hf:acme/tiny@main", "q8").map((e) => e.path), [
+      join(home, "models", `hf/acme/tiny/_/${COMMIT}-q8`),
+    ]);
+    catalog.touch("hf:acme/tiny@main", "q8");
+    assertEquals(catalog.list().map((e) => [e.dtype, e.last_used === null]), [["fp32", true], ["q8", false]]);
+    catalog.remove("hf:acme/tiny@main", "fp32");
+    assertEquals(catalog.list().map((e) => e.dtype), ["q8"]);
+    catalog.close();
+  });
+});
+
+Deno.test("a catalog from before dtypes (one row per reference) is rebuilt from the folders", async () => {
+  await withHome(async (home) => {
+    await installFolder(home, `hf/acme/tiny/_/${COMMIT}`, META);
+    const { DatabaseSync } = await import("node:sqlite");
+    const old = new DatabaseSync(catalogPath(home));
+    old.exec("CREATE TABLE models (ref TEXT PRIMARY KEY, dtype TEXT NOT NULL)");
+    old.close();
+    const log = memoryLog();
+    const catalog = await Catalog.open(home, log);
+    assertStringIncludes(log.lines.join("\n"), "was from an older rbee; rebuilt");
+    assertEquals(catalog.list().map((e) => [e.ref, e.dtype]), [["hf:acme/tiny@main", "fp32"]]);
+    catalog.close();
+    const reopened = memoryLog();
+    (await Catalog.open(home, reopened)).close();
+    assertEquals(reopened.lines, []);
   });
 });

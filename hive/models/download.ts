@@ -13,6 +13,8 @@ import { dirname } from "node:path";
 import { RbeeError } from "../../shared/errors.ts";
 import { formatModelRef, type HfModelRef } from "../../shared/model_ref.ts";
 import { type Hub, type HubFile, hubGet, resolveUrl, unreachable } from "./hub_client.ts";
+import { DiskError, WriteBatch } from "./write_batch.ts";
+import { Watchdog } from "./stall_watchdog.ts";
 
 /** How hard a download tries. */
 export interface DownloadSettings {
@@ -201,8 +203,8 @@ async function receive(
     append: offset > 0,
     truncate: offset === 0,
   });
-  // Chunks are gathered into large writes, and a few writes may be in flight while the
-  // network keeps reading: fewer syscalls, reads and writes overlapping.
+  // Chunks are gathered into 1 MiB writes (fewer syscalls); the pipe's queue of up to 64
+  // chunks lets the network keep reading while a batch is written.
   const batch = new WriteBatch(out);
   const sink = new WritableStream<Uint8Array>({
     async write(chunk) {
@@ -232,78 +234,6 @@ async function receive(
     );
   }
   return done;
-}
-
-/** Gathers chunks into writes of about 1 MiB. */
-class WriteBatch {
-  static readonly SIZE = 1024 * 1024;
-  readonly #buffer = new Uint8Array(WriteBatch.SIZE);
-  #used = 0;
-
-  constructor(readonly out: Deno.FsFile) {}
-
-  async add(chunk: Uint8Array): Promise<void> {
-    if (this.#used + chunk.length > WriteBatch.SIZE) await this.flush();
-    if (chunk.length >= WriteBatch.SIZE) return await this.#write(chunk);
-    this.#buffer.set(chunk, this.#used);
-    this.#used += chunk.length;
-  }
-
-  async flush(): Promise<void> {
-    const data = this.#buffer.subarray(0, this.#used);
-    this.#used = 0;
-    await this.#write(data);
-  }
-
-  async #write(data: Uint8Array): Promise<void> {
-    try {
-      for (let at = 0; at < data.length;) at += await this.out.write(data.subarray(at));
-    } catch (err) {
-      throw new DiskError(err);
-    }
-  }
-}
-
-/** A write to disk failed; kept apart so it is not mistaken for a network error. */
-class DiskError extends Error {
-  constructor(override readonly cause: unknown) {
-    super("disk write failed");
-  }
-}
-
-/** Aborts its signal when no byte arrived for `stallMs`, or when the caller aborts. */
-class Watchdog {
-  readonly #controller = new AbortController();
-  readonly signal: AbortSignal;
-  #last = performance.now();
-  #timer: ReturnType<typeof setInterval>;
-  stalled = false;
-
-  constructor(readonly stallMs: number, readonly where: Record<string, string>, parent?: AbortSignal) {
-    this.signal = parent ? AbortSignal.any([parent, this.#controller.signal]) : this.#controller.signal;
-    this.#timer = setInterval(() => {
-      if (performance.now() - this.#last < stallMs) return;
-      this.stalled = true;
-      this.#controller.abort(this.stallError(0));
-    }, Math.max(10, Math.min(1000, stallMs / 4)));
-  }
-
-  kick(): void {
-    this.#last = performance.now();
-  }
-
-  stallError(bytesDone: number): RbeeError {
-    const seconds = (this.stallMs / 1000).toFixed(this.stallMs < 1000 ? 1 : 0);
-    return new RbeeError(
-      "DOWNLOAD_STALLED",
-      `Download of '${this.where.file}' for '${this.where.ref}' stalled: no data for ${seconds} s`,
-      { ...this.where, stall_ms: this.stallMs, ...(bytesDone > 0 && { bytes_done: bytesDone }) },
-    );
-  }
-
-  dispose(): void {
-    clearInterval(this.#timer);
-  }
 }
 
 function resumes(res: Response, offset: number): boolean {

@@ -77,3 +77,46 @@ Deno.test("a folder in neither layout is INVALID_MODEL_FILE", () => {
     assertStringIncludes(err.message, `'${REF}'`);
   }
 });
+
+Deno.test("a dtype fetches only its own ONNX variant and that variant's external data", () => {
+  const files = listing(
+    "config.json",
+    "tokenizer.json",
+    "onnx/model.onnx",
+    "onnx/model.onnx_data",
+    "onnx/model_fp16.onnx",
+    "onnx/model_fp16.onnx_data",
+    "onnx/model_fp16.onnx_data_1",
+    "onnx/model_quantized.onnx",
+    "onnx/model_q4.onnx",
+    "onnx/model_q4f16.onnx",
+  );
+  const graphs = (dtype: "fp16" | "q8" | "q4") => (planModel(files, REF, dtype) as { files: string[] }).files;
+  assertEquals(graphs("fp16"), [
+    "config.json",
+    "tokenizer.json",
+    "onnx/model_fp16.onnx",
+    "onnx/model_fp16.onnx_data",
+    "onnx/model_fp16.onnx_data_1",
+  ]);
+  assertEquals(graphs("q8"), ["config.json", "tokenizer.json", "onnx/model_quantized.onnx"]);
+  assertEquals(graphs("q4"), ["config.json", "tokenizer.json", "onnx/model_q4.onnx"]);
+});
+
+Deno.test("a missing variant is INVALID_MODEL_FILE naming the dtype, its file and the variants there are", () => {
+  const files = listing("config.json", "tokenizer.json", "onnx/model.onnx", "onnx/model_quantized.onnx");
+  const err = assertThrows(() => planModel(files, REF, "q4"), RbeeError);
+  assertEquals(err.code, "INVALID_MODEL_FILE");
+  assertEquals(
+    err.message,
+    `Model '${REF}' has no q4 variant ('onnx/model_q4.onnx') in its ONNX layout; it has fp32, q8`,
+  );
+});
+
+Deno.test("a llama2.c checkpoint exists in fp32 only: another dtype is a clear error", () => {
+  const files = listing(["stories260K.bin", 1056540], ["tok512.bin", 6227]);
+  const err = assertThrows(() => planModel(files, REF, "fp16"), RbeeError);
+  assertEquals(err.code, "INVALID_MODEL_FILE");
+  assertStringIncludes(err.message, "llama2.c checkpoint, which rbee imports in fp32 only: dtype 'fp16'");
+  assertEquals(planModel(files, REF, "fp32").format, "llama2c");
+});

@@ -1,20 +1,23 @@
 /**
  * The model store under `RBEE_HOME/models`, laid out like the Hugging Face cache:
  *
- *     hf/<org>/<repo>/<subfolder or _>/<commit>/   a complete model folder
+ *     hf/<org>/<repo>/<subfolder or _>/<commit>/   a complete model folder (fp32)
+ *     hf/<org>/<repo>/<subfolder or _>/<commit>-<dtype>/   the same in another precision
  *     hf/<org>/<repo>/<subfolder or _>/refs/<rev>  the commit a revision last resolved to
  *     file/<sha256 of the absolute path, 16 hex>/  a local llama2.c checkpoint, imported
- *     .tmp/<random>/                               an install in progress
- *     .downloads/hf/<org>/<repo>/<sub>/<commit>/   verified files and .part files of a pull
- *                                                  not yet installed (kept for resuming)
+ *     .tmp/<pid>-<random>/                         an install in progress, by process <pid>
+ *     .downloads/hf/<org>/<repo>/<sub>/<commit>[-<dtype>]/   verified files and .part files
+ *                                                  of a pull not yet installed (kept for resuming)
  *
  * A folder at its final path is always complete: installs are built under `.tmp/`
  * and renamed into place in one step.
  */
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
+import process from "node:process";
 import { RbeeError } from "../../shared/errors.ts";
 import type { HfModelRef } from "../../shared/model_ref.ts";
+import { ModelDtype } from "../../shared/contracts/models.ts";
 import { isCommitId } from "./hub_client.ts";
 import type { ListedFile } from "./model_format.ts";
 
@@ -38,7 +41,7 @@ export interface ModelMeta {
   /** ISO time of the install. */
   pulled_at?: string;
   /** Weight precision of an ONNX model (fp32 when absent). */
-  dtype?: string;
+  dtype?: ModelDtype;
 }
 
 /** The name of the record inside each installed folder. */
@@ -51,17 +54,31 @@ export function hfModelRoot(home: string, ref: HfModelRef): string {
   return join(home, "models", "hf", ref.org, ref.repo, sub);
 }
 
-/** The folder of one hub model at one commit. */
-export function hfModelDir(home: string, ref: HfModelRef, commit: string): string {
-  if (!isCommitId(commit)) throw new Error(`Not a commit id: '${commit}'`);
-  return join(hfModelRoot(home, ref), commit);
+/** The folder of one hub model at one commit, in one precision. */
+export function hfModelDir(
+  home: string,
+  ref: HfModelRef,
+  commit: string,
+  dtype: ModelDtype = "fp32",
+): string {
+  return join(hfModelRoot(home, ref), commitFolder(commit, dtype));
 }
 
-/** Where the files of a pull of `ref` at `commit` gather before they are installed. */
-export function hfDownloadDir(home: string, ref: HfModelRef, commit: string): string {
+/** Where the files of a pull of `ref` at `commit` in `dtype` gather before they are installed. */
+export function hfDownloadDir(
+  home: string,
+  ref: HfModelRef,
+  commit: string,
+  dtype: ModelDtype = "fp32",
+): string {
   const sub = ref.subfolder ? encodeURIComponent(ref.subfolder) : "_";
+  return join(home, "models", ".downloads", "hf", ref.org, ref.repo, sub, commitFolder(commit, dtype));
+}
+
+function commitFolder(commit: string, dtype: ModelDtype): string {
   if (!isCommitId(commit)) throw new Error(`Not a commit id: '${commit}'`);
-  return join(home, "models", ".downloads", "hf", ref.org, ref.repo, sub, commit);
+  // fp32 keeps the bare commit, so folders installed before dtypes existed stay valid.
+  return dtype === "fp32" ? commit : `${commit}-${dtype}`;
 }
 
 /** The folder a local llama2.c checkpoint at `absPath` is imported into. */
@@ -109,7 +126,8 @@ export async function buildAndInstall(
 ): Promise<void> {
   const tmpRoot = join(home, "models", ".tmp");
   await Deno.mkdir(tmpRoot, { recursive: true });
-  const staging = await Deno.makeTempDir({ dir: tmpRoot });
+  // Named after this process, so a later start can tell a crashed install from a running one.
+  const staging = await Deno.makeTempDir({ dir: tmpRoot, prefix: `${Deno.pid}-` });
   try {
     await build(staging);
     await Deno.writeTextFile(join(staging, META_FILE), JSON.stringify(meta) + "\n");
@@ -125,6 +143,35 @@ export async function buildAndInstall(
   }
 }
 
+/**
+ * Removes the staging folders under `models/.tmp` left by installs whose process is gone
+ * (a crash or SIGKILL mid-install); returns their names. A folder of a live process (another
+ * hive or `rbee` sharing this RBEE_HOME) is left alone.
+ */
+export async function removeStaleStaging(home: string): Promise<string[]> {
+  const tmpRoot = join(home, "models", ".tmp");
+  if (!(await isDir(tmpRoot))) return [];
+  const removed: string[] = [];
+  for await (const entry of Deno.readDir(tmpRoot)) {
+    const pid = Number(/^(\d+)-/.exec(entry.name)?.[1]);
+    // A folder without a pid predates the naming: nothing can still be writing it.
+    if (pid === Deno.pid || (Number.isSafeInteger(pid) && isAlive(pid))) continue;
+    await Deno.remove(join(tmpRoot, entry.name), { recursive: true });
+    removed.push(entry.name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    // Signal 0 only asks whether the process exists.
+    return process.kill(pid, 0);
+  } catch (err) {
+    // Only "no such process" means gone; EPERM (someone else's) or no permission to ask: keep.
+    return (err as { code?: string }).code !== "ESRCH";
+  }
+}
+
 /** The record of an installed folder, or null when it has none (or an unreadable one). */
 export async function readModelMeta(dir: string): Promise<ModelMeta>;
 export async function readModelMeta(dir: string, orNull: true): Promise<ModelMeta | null>;
@@ -132,7 +179,14 @@ export async function readModelMeta(dir: string, orNull = false): Promise<ModelM
   try {
     const meta = JSON.parse(await Deno.readTextFile(join(dir, META_FILE))) as Partial<ModelMeta>;
     if (typeof meta.ref !== "string") throw new Error("no ref");
-    return { ...meta, ref: meta.ref, format: meta.format === "llama2c" ? "llama2c" : "onnx" };
+    const { dtype: _, ...rest } = meta;
+    const dtype = ModelDtype.safeParse(meta.dtype).data;
+    return {
+      ...rest,
+      ref: meta.ref,
+      format: meta.format === "llama2c" ? "llama2c" : "onnx",
+      ...(dtype && { dtype }),
+    };
   } catch {
     // An install without a record predates it: it is an ONNX folder.
     return orNull ? null : { ref: "", format: "onnx" };

@@ -2,6 +2,9 @@
  * Speed and time left of a transfer, from the bytes done over a sliding window,
  * so that a burst or a pause moves the figures without making them jump.
  */
+import type { HubFile } from "./hub_client.ts";
+import type { Emit } from "./pull_job.ts";
+import type { PullProgress } from "./pull.ts";
 
 /** Speed in bytes/s and seconds left (null while unknown). */
 export interface Rate {
@@ -39,4 +42,34 @@ export function rateOf(
   const left = Math.max(0, total - to.done);
   if (left === 0) return { speed_bps: Math.round(speed), eta_s: 0 };
   return { speed_bps: Math.round(speed), eta_s: speed > 0 ? Math.ceil(left / speed) : null };
+}
+
+/** Adds whole-pull totals, speed and time left to each file's progress. */
+export class TotalProgress {
+  readonly total: number;
+  readonly #meter: ProgressMeter;
+  #finished = 0;
+
+  constructor(files: HubFile[], readonly emit: Emit<PullProgress>) {
+    this.total = files.reduce((n, f) => n + f.size, 0);
+    this.#meter = new ProgressMeter(this.total);
+  }
+
+  /** Sends one file's progress with the totals added. */
+  report(p: PullProgress & { bytes_done: number; bytes_total: number }): void {
+    const done = this.#finished + p.bytes_done;
+    const rate = this.#meter.update(done);
+    this.emit({
+      ...p,
+      total_done: done,
+      total_bytes: this.total,
+      speed_bps: rate.speed_bps,
+      ...(rate.eta_s !== null && { eta_s: rate.eta_s }),
+    });
+  }
+
+  /** Counts a finished file into the totals. */
+  fileDone(size: number): void {
+    this.#finished += size;
+  }
 }

@@ -6,6 +6,7 @@
  * without downloading, and also when the hub cannot be reached.
  */
 import { dirname, join, resolve } from "node:path";
+import type { ModelDtype } from "../../shared/contracts/models.ts";
 import { RbeeError } from "../../shared/errors.ts";
 import { type FileModelRef, formatModelRef, type HfModelRef, type ModelRef } from "../../shared/model_ref.ts";
 import {
@@ -33,7 +34,7 @@ import {
   writeRefCommit,
 } from "./model_store.ts";
 import { type Emit, Semaphore, shareJob, throttleProgress } from "./pull_job.ts";
-import { ProgressMeter } from "./progress_meter.ts";
+import { TotalProgress } from "./progress_meter.ts";
 
 /** A model ready on disk. */
 export interface LocalModel {
@@ -79,6 +80,8 @@ export interface EnsureModelOptions {
   download?: DownloadSettings;
   /** Bytes free on the filesystem of a folder (defaults to the real figure). */
   freeBytes?: (dir: string) => Promise<number>;
+  /** Weight precision: only its ONNX variant is fetched (default fp32). */
+  dtype?: ModelDtype;
 }
 
 interface PullContext {
@@ -89,6 +92,7 @@ interface PullContext {
   importLlama2c: ImportFn;
   download: DownloadSettings;
   freeBytes: (dir: string) => Promise<number>;
+  dtype: ModelDtype;
 }
 
 /** How many different models download at once; more wait their turn. */
@@ -102,7 +106,8 @@ const OFFLINE_CODES = new Set(["HUB_UNREACHABLE", "HUB_ERROR"]);
 export function ensureModel(ref: ModelRef, opts: EnsureModelOptions): Promise<LocalModel> {
   const home = resolve(opts.home);
   const refText = formatModelRef(ref);
-  const key = `${home}\n${ref.kind === "file" ? "file:" + resolve(ref.path) : refText}`;
+  const dtype = opts.dtype ?? "fp32";
+  const key = `${home}\n${ref.kind === "file" ? "file:" + resolve(ref.path) : refText}\n${dtype}`;
   return shareJob<LocalModel, PullProgress>(key, (signal, emit) => {
     const ctx: PullContext = {
       home,
@@ -112,6 +117,7 @@ export function ensureModel(ref: ModelRef, opts: EnsureModelOptions): Promise<Lo
       importLlama2c: opts.importLlama2c,
       download: opts.download ?? DEFAULT_DOWNLOAD_SETTINGS,
       freeBytes: opts.freeBytes ?? ((dir) => freeBytes(dir)),
+      dtype,
     };
     return ref.kind === "hf" ? ensureHfModel(ref, hubFromEnv(opts.env), ctx) : ensureFileModel(ref, ctx);
   }, opts);
@@ -120,7 +126,7 @@ export function ensureModel(ref: ModelRef, opts: EnsureModelOptions): Promise<Lo
 async function ensureHfModel(ref: HfModelRef, hub: Hub, ctx: PullContext): Promise<LocalModel> {
   ctx.emit({ stage: "resolving" });
   const commit = await resolveOrCached(ref, hub, ctx);
-  const dir = hfModelDir(ctx.home, ref, commit);
+  const dir = hfModelDir(ctx.home, ref, commit, ctx.dtype);
   if (!(await isDir(dir))) await pullHfModel(ref, hub, commit, dir, ctx);
   if (ref.revision !== commit && (await readRefCommit(ctx.home, ref)) !== commit) {
     await writeRefCommit(ctx.home, ref, commit);
@@ -131,24 +137,26 @@ async function ensureHfModel(ref: HfModelRef, hub: Hub, ctx: PullContext): Promi
 
 /** The commit to use: a pinned commit already on disk, the hub's answer, or the last known one offline. */
 async function resolveOrCached(ref: HfModelRef, hub: Hub, ctx: PullContext): Promise<string> {
-  if (isCommitId(ref.revision) && (await isDir(hfModelDir(ctx.home, ref, ref.revision)))) return ref.revision;
+  if (isCommitId(ref.revision) && (await isDir(hfModelDir(ctx.home, ref, ref.revision, ctx.dtype)))) {
+    return ref.revision;
+  }
   try {
     return await resolveCommit(hub, ref, ctx.signal);
   } catch (err) {
     if (!(err instanceof RbeeError && OFFLINE_CODES.has(err.code))) throw err;
     const known = await readRefCommit(ctx.home, ref);
-    if (known && (await isDir(hfModelDir(ctx.home, ref, known)))) return known;
+    if (known && (await isDir(hfModelDir(ctx.home, ref, known, ctx.dtype)))) return known;
     throw err;
   }
 }
 
 async function pullHfModel(ref: HfModelRef, hub: Hub, commit: string, dir: string, ctx: PullContext) {
   const files = await listModelFiles(hub, ref, commit, ctx.signal);
-  const plan = planModel(files, ctx.refText);
+  const plan = planModel(files, ctx.refText, ctx.dtype);
   const byPath = new Map(files.map((f) => [f.path, f]));
   const wanted = planFiles(plan).map((path) => byPath.get(path)!);
   // Downloads outlive a failed or killed pull, so the next one resumes instead of starting over.
-  const downloads = hfDownloadDir(ctx.home, ref, commit);
+  const downloads = hfDownloadDir(ctx.home, ref, commit, ctx.dtype);
   const local = (path: string) => join(downloads, ...path.split("/"));
   await pullSlots.run(ctx.signal, async () => {
     await Deno.mkdir(downloads, { recursive: true });
@@ -162,6 +170,7 @@ async function pullHfModel(ref: HfModelRef, hub: Hub, commit: string, dir: strin
     commit,
     files: wanted.map((f) => ({ path: f.path, size: f.size, ...(f.sha256 && { sha256: f.sha256 }) })),
     pulled_at: new Date().toISOString(),
+    dtype: ctx.dtype,
   };
   await buildAndInstall(ctx.home, dir, meta, async (staging) => {
     if (plan.format === "onnx") {
@@ -216,34 +225,6 @@ async function checkSpace(
   checkDiskSpace(needed, await ctx.freeBytes(dir), ctx.refText);
 }
 
-/** Adds whole-pull totals, speed and time left to each file's progress. */
-class TotalProgress {
-  readonly total: number;
-  readonly #meter: ProgressMeter;
-  #finished = 0;
-
-  constructor(files: HubFile[], readonly emit: Emit<PullProgress>) {
-    this.total = files.reduce((n, f) => n + f.size, 0);
-    this.#meter = new ProgressMeter(this.total);
-  }
-
-  report(p: PullProgress & { bytes_done: number; bytes_total: number }): void {
-    const done = this.#finished + p.bytes_done;
-    const rate = this.#meter.update(done);
-    this.emit({
-      ...p,
-      total_done: done,
-      total_bytes: this.total,
-      speed_bps: rate.speed_bps,
-      ...(rate.eta_s !== null && { eta_s: rate.eta_s }),
-    });
-  }
-
-  fileDone(size: number): void {
-    this.#finished += size;
-  }
-}
-
 async function download(
   hub: Hub,
   ref: HfModelRef,
@@ -278,13 +259,13 @@ async function sizeOf(path: string): Promise<number | null> {
 async function ensureFileModel(ref: FileModelRef, ctx: PullContext): Promise<LocalModel> {
   ctx.emit({ stage: "resolving" });
   const abs = resolve(ref.path);
-  const plan = planModel(await listLocalFolder(abs, ctx.refText), ctx.refText);
+  const plan = planModel(await listLocalFolder(abs, ctx.refText), ctx.refText, ctx.dtype);
   if (plan.format === "onnx") {
     return ready(ctx, {
       ref: ctx.refText,
       path: abs,
       format: "onnx",
-      meta: { ref: ctx.refText, format: "onnx" },
+      meta: { ref: ctx.refText, format: "onnx", dtype: ctx.dtype },
     });
   }
   const dir = fileModelDir(ctx.home, abs);

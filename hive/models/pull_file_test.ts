@@ -37,7 +37,7 @@ Deno.test("a local ONNX folder is used in place", async () => {
       ref: `file:${dir}`,
       path: dir,
       format: "onnx",
-      meta: { ref: `file:${dir}`, format: "onnx" },
+      meta: { ref: `file:${dir}`, format: "onnx", dtype: "fp32" },
     });
     assertEquals(imports, []);
     assertEquals([...Deno.readDirSync(home)].map((e) => e.name), ["my-model"]);

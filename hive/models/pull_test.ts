@@ -183,6 +183,23 @@ Deno.test("a missing subfolder is MODEL_NOT_FOUND", { ignore }, async () => {
 });
 
 Deno.test(
+  "a llama2.c model asked in another dtype than fp32 is refused before any download",
+  { ignore },
+  async () => {
+    await withSetup(async ({ hub, home, importLlama2c, env }) => {
+      const err = await assertRejects(
+        () => ensureModel(TINY, { home, env, importLlama2c, dtype: "q4" }),
+        RbeeError,
+      );
+      assertEquals(err.code, "INVALID_MODEL_FILE");
+      assertStringIncludes(err.message, "fp32 only: dtype 'q4' does not exist for it");
+      assertEquals(resolveRequests(hub), []);
+      assertEquals(entries(join(home, "models")), []);
+    });
+  },
+);
+
+Deno.test(
   "a 401 on download is MODEL_ACCESS_DENIED, without the token, and cleans up",
   { ignore },
   async () => {

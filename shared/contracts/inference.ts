@@ -27,6 +27,21 @@ export const SamplingParams = z.object({
 /** Sampling and stopping parameters. */
 export type SamplingParams = z.infer<typeof SamplingParams>;
 
+/**
+ * How long the worker stays loaded after this request, Ollama-style: a duration
+ * ("30s", "5m", "1h", "250ms", or a number of seconds), 0 = unload as soon as the
+ * request ends, negative = keep loaded. The hive honours it; workers never see it.
+ */
+export const KeepAlive = z.union([
+  z.number().min(-1e9).max(1e9),
+  z.string().max(32).regex(
+    /^\s*-?\d+(?:\.\d+)?(?:ms|s|m|h)?\s*$/,
+    "Expected a duration such as 30s, 5m, 0 or -1",
+  ),
+]);
+/** A per-request keep-alive. */
+export type KeepAlive = z.infer<typeof KeepAlive>;
+
 /** A request to a worker: a raw prompt or chat messages, plus sampling parameters. */
 export const InferenceRequest = SamplingParams.extend({
   prompt: z.string().max(MAX_PROMPT_CHARS).optional(),

@@ -9,6 +9,20 @@ export const ModelDtype = z.enum(["fp32", "fp16", "q8", "q4"]);
 /** A weight precision. */
 export type ModelDtype = z.infer<typeof ModelDtype>;
 
+/**
+ * The ONNX file holding each precision in the transformers.js layout (the names
+ * transformers.js looks for); external weights sit beside it as `<file>_data[_N]`.
+ */
+export const DTYPE_ONNX_FILE: Readonly<Record<ModelDtype, string>> = {
+  fp32: "onnx/model.onnx",
+  fp16: "onnx/model_fp16.onnx",
+  q8: "onnx/model_quantized.onnx",
+  q4: "onnx/model_q4.onnx",
+};
+
+/** The optional `?dtype=` of `show` and `rm` (hive and queen). */
+export const DtypeQuery = z.object({ dtype: ModelDtype.optional() });
+
 /** One file of an installed model, as the hub listed it. */
 export const ModelFile = z.object({ path: z.string(), size: z.number(), sha256: z.string().optional() });
 /** One file of an installed model. */
@@ -38,6 +52,8 @@ export type ModelList = z.infer<typeof ModelList>;
 /** What `rm` did. */
 export const RemoveModelResult = z.object({
   ref: z.string(),
+  /** The precisions removed. */
+  dtypes: z.array(z.string()).optional(),
   stopped_workers: z.array(z.string()),
   hives: z.array(z.string()).optional(),
 });

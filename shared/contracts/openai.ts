@@ -4,11 +4,12 @@
  */
 import { z } from "zod";
 import { Backend, DeviceIndex } from "./worker.ts";
-import { MAX_PROMPT_CHARS } from "./inference.ts";
+import { ModelDtype } from "./models.ts";
+import { KeepAlive, MAX_PROMPT_CHARS } from "./inference.ts";
 
 const Stop = z.union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).max(8)]).nullish();
 
-/** Fields shared by both endpoints, rbee's `backend`/`device` extensions included. */
+/** Fields shared by both endpoints, rbee's `backend`/`device`/`dtype`/`keep_alive` extensions included. */
 const Common = z.object({
   model: z.string().min(1).max(512),
   temperature: z.number().min(0).max(2).nullish(),
@@ -21,6 +22,8 @@ const Common = z.object({
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   backend: Backend.optional(),
   device: DeviceIndex.optional(),
+  dtype: ModelDtype.optional(),
+  keep_alive: KeepAlive.optional(),
 });
 
 /** `POST /v1/completions` */

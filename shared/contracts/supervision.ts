@@ -60,3 +60,39 @@ export const ResetBreakerRequest = z.object({
 });
 /** Operator reset of a placement's breaker. */
 export type ResetBreakerRequest = z.infer<typeof ResetBreakerRequest>;
+
+/** One worker as the queen reports it: its hive's view, tagged with the hive's name. */
+export const ClusterWorker = WorkerStatus.extend({ hive: z.string() });
+/** One worker as the queen reports it. */
+export type ClusterWorker = z.infer<typeof ClusterWorker>;
+
+/** A hive that did not answer the queen, and why. */
+export const UnreachableHive = z.object({
+  hive: z.string(),
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+/** A hive that did not answer the queen. */
+export type UnreachableHive = z.infer<typeof UnreachableHive>;
+
+/** `GET /v2/workers` on the queen: every hive's workers, and the hives that did not answer. */
+export const ClusterWorkerList = z.object({
+  workers: z.array(ClusterWorker),
+  unreachable: z.array(UnreachableHive),
+});
+/** `GET /v2/workers` on the queen. */
+export type ClusterWorkerList = z.infer<typeof ClusterWorkerList>;
+
+/** What stopping a worker did; the queen adds the hive it asked. */
+export const StopWorkerResult = z.object({
+  stopped: z.string(),
+  /** True when the worker had to be SIGKILLed. */
+  forced: z.boolean(),
+  hive: z.string().optional(),
+});
+/** What stopping a worker did. */
+export type StopWorkerResult = z.infer<typeof StopWorkerResult>;
+
+/** `POST /v2/workers/reset-breaker` on the queen: a placement, on every hive or one. */
+export const QueenResetBreakerRequest = ResetBreakerRequest.extend({ hive: z.string().max(64).optional() });
+/** `POST /v2/workers/reset-breaker` on the queen. */
+export type QueenResetBreakerRequest = z.infer<typeof QueenResetBreakerRequest>;

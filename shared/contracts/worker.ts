@@ -3,6 +3,7 @@
  * shows to the queen and the CLI.
  */
 import { z } from "zod";
+import { ModelDtype } from "./models.ts";
 
 /** Execution providers a worker can run on; chosen by the user, never by fallback. */
 export const Backend = z.enum(["cpu", "cuda", "webgpu"]);
@@ -32,6 +33,8 @@ export const SpawnWorkerRequest = z.object({
   model: z.string().min(1).max(512),
   backend: Backend.default("cpu"),
   device: DeviceIndex.default(0),
+  /** Weight precision: which ONNX variant is pulled and loaded. */
+  dtype: ModelDtype.default("fp32"),
 });
 /** Asks a hive to start a worker. */
 export type SpawnWorkerRequest = z.infer<typeof SpawnWorkerRequest>;
@@ -42,6 +45,8 @@ export const WorkerInfo = z.object({
   model: z.string(),
   backend: Backend,
   device: z.number().int(),
+  /** The precision loaded (fp32 when absent). */
+  dtype: ModelDtype.optional(),
   state: WorkerState,
   pid: z.number().int().nullable(),
   started_at: z.string(),
@@ -61,6 +66,9 @@ export const WorkerReady = z.object({ worker_id: WorkerId, url: z.url() });
 export type WorkerReady = z.infer<typeof WorkerReady>;
 
 /** Asks a hive to make a model available locally. */
-export const PullModelRequest = z.object({ model: z.string().min(1).max(512) });
+export const PullModelRequest = z.object({
+  model: z.string().min(1).max(512),
+  dtype: ModelDtype.default("fp32"),
+});
 /** Asks a hive to make a model available locally. */
 export type PullModelRequest = z.infer<typeof PullModelRequest>;

@@ -10,6 +10,7 @@
  *   hang-loading        listens but never reports ready
  *   crash-at-start      writes to stderr and exits 1 before listening
  *   crash-after-ready:MS  reports ready, then exits 1 after MS milliseconds
+ *   deaf-after:MS       reports ready, then stops answering /health after MS milliseconds (hung)
  */
 import { parseArgs } from "node:util";
 
@@ -51,6 +52,7 @@ if (kind === "ignore-term") Deno.addSignalListener("SIGTERM", () => console.erro
 else Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
 
 let active = 0;
+const started = performance.now();
 const encoder = new TextEncoder();
 function tokenStream(count: number, delayMs: number): ReadableStream<Uint8Array> {
   let i = 0;
@@ -86,6 +88,8 @@ function tokenStream(count: number, delayMs: number): ReadableStream<Uint8Array>
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
   const path = new URL(req.url).pathname;
   if (path === "/health") {
+    // A hung worker: the connection stays open and no answer ever comes.
+    if (kind === "deaf-after" && performance.now() - started > Number(arg ?? 0)) return new Promise(() => {});
     return Response.json({ status: "ok", state: active ? "busy" : "idle", model: values["model-name"] });
   }
   if (path === "/v1/shutdown") {
@@ -107,7 +111,11 @@ console.log(JSON.stringify({ event: "listening", url }));
 if (kind !== "hang-loading" && values["hive-url"]) {
   const res = await fetch(`${values["hive-url"]}/v1/workers/${values["worker-id"]}/ready`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    // Like the real worker, present the token the hive gave this process.
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${Deno.env.get("RBEE_WORKER_TOKEN")}`,
+    },
     body: JSON.stringify({ worker_id: values["worker-id"], url }),
   });
   await res.body?.cancel();
