@@ -5,10 +5,10 @@
 import { createHiveApp } from "./app.ts";
 import { HIVE_USAGE, loadConfig } from "./config.ts";
 import { Supervisor } from "./supervisor.ts";
+import { workerLauncher } from "./worker_launcher.ts";
 import { createModelProvider } from "./model_provider.ts";
 import { listeningLine, onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
 import { exitWithError } from "../shared/flags.ts";
-import { roleCommand } from "../shared/permissions.ts";
 import { bootDaemon } from "../shared/daemon_boot.ts";
 
 const { config, log, security } = bootDaemon({
@@ -26,36 +26,7 @@ const supervisor = new Supervisor({
   stateFile: `${config.home}/hive-workers.json`,
   keepAliveMs: config.keepAliveMs,
   slots: config.workerSlots,
-  launcher: (spec, workerId, url) => {
-    // A worker reads nothing but its model folder, and writes nothing but its audit log.
-    const audit = security.audit?.dir;
-    const { command, args } = roleCommand("worker", {
-      read: [spec.modelDir, ...(audit ? [audit] : [])],
-      write: audit ? [audit] : [],
-    });
-    return {
-      command,
-      args: [
-        ...args,
-        "--model-dir",
-        spec.modelDir,
-        "--model-name",
-        spec.model,
-        "--backend",
-        spec.backend,
-        "--device",
-        String(spec.device),
-        "--dtype",
-        spec.dtype ?? "fp32",
-        "--worker-id",
-        workerId,
-        "--hive-url",
-        url,
-        "--slots",
-        String(config.workerSlots),
-      ],
-    };
-  },
+  launcher: workerLauncher(config.workerSlots, security.audit?.dir ?? null),
 });
 const models = createModelProvider(config, log, { env: Deno.env.toObject(), workers: supervisor });
 const app = createHiveApp({

@@ -3,6 +3,7 @@
  * tells its hive it is ready, and serves inference until SIGTERM.
  */
 import { createWorkerApp, type WorkerRuntime } from "./app.ts";
+import { reportReady } from "./hive_callback.ts";
 import { loadConfig, WORKER_USAGE } from "./config.ts";
 import { loadModel } from "./model.ts";
 import { assertBackendAvailable } from "./backend.ts";
@@ -11,7 +12,6 @@ import { onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
 import { RbeeError, toRbeeError } from "../shared/errors.ts";
 import { createLogger } from "../shared/log.ts";
 import { exitWithError } from "../shared/flags.ts";
-import { authHeaders } from "../shared/auth.ts";
 import { setupDaemonSecurity } from "../shared/daemon_security.ts";
 
 if (Deno.args.includes("--help")) {
@@ -67,13 +67,5 @@ try {
   fail(err);
 }
 if (config.hiveUrl) {
-  const res = await fetch(`${config.hiveUrl}/v1/workers/${config.workerId}/ready`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...authHeaders(security.tokens.current()) },
-    body: JSON.stringify({ worker_id: config.workerId, url: daemon.url }),
-  }).catch((err) => fail(new RbeeError("HIVE_UNAVAILABLE", `Cannot reach the hive: ${err.message}`)));
-  await res.body?.cancel();
-  if (!res.ok) {
-    fail(new RbeeError("HIVE_UNAVAILABLE", `The hive refused the ready call (HTTP ${res.status})`));
-  }
+  await reportReady(config.hiveUrl, config.workerId, daemon.url, security.tokens.current()).catch(fail);
 }
