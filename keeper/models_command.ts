@@ -5,7 +5,8 @@
 import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
 import { clientToken } from "./client_token.ts";
-import { barLine, formatBytes, plainLine, PlainThrottle } from "./models_progress.ts";
+import { barLine, plainLine, PlainThrottle } from "./models_progress.ts";
+import { formatBytes } from "../shared/format.ts";
 import { connectQueen, DEFAULT_QUEEN_URL, type QueenConnection } from "./queen_connection.ts";
 import { authHeaders } from "../shared/auth.ts";
 import { PullProgressEvent } from "../shared/contracts/inference.ts";

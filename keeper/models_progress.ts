@@ -2,20 +2,8 @@
  * How `rbee models pull` shows a pull: a progress bar redrawn in place on a
  * terminal, plain lines every few seconds otherwise (logs, CI). Pure text functions.
  */
+import { formatBytes } from "../shared/format.ts";
 import type { PullProgressEvent } from "../shared/contracts/inference.ts";
-
-/** Bytes as a short human figure: 512 B, 1.5 MB, 2.3 GB (decimal units). */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${Math.round(n)} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = n / 1000;
-  let i = 0;
-  while (value >= 1000 && i < units.length - 1) {
-    value /= 1000;
-    i++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 /** Seconds as `1h02m`, `3m05s` or `42s`. */
 export function formatDuration(s: number): string {

@@ -1,5 +1,6 @@
 import { assertEquals, assertTrue } from "../shared/testing.ts";
-import { barLine, formatBytes, formatDuration, plainLine, PlainThrottle } from "./models_progress.ts";
+import { barLine, formatDuration, plainLine, PlainThrottle } from "./models_progress.ts";
+import { formatBytes } from "../shared/format.ts";
 
 const halfway = {
   stage: "downloading" as const,

@@ -7,10 +7,10 @@ import { assertEquals, assertStringIncludes, assertTrue } from "../shared/testin
 import { roleCommand } from "../shared/permissions.ts";
 import { readSse } from "../shared/sse.ts";
 import { verifyAuditDir } from "../shared/audit.ts";
-import { startDaemonChild } from "../shared/child.ts";
 import {
   createWorld,
   runRbee,
+  startHiveWithToken,
   type TestQueen,
   type TestWorld,
   waitForLog,
@@ -205,13 +205,7 @@ Deno.test("DELETE /v2/requests/{id} cancels a request at every hop", async () =>
 Deno.test("every hive route and method needs the hive's token", async () => {
   const world = await createWorld();
   const hiveToken = "hive-secret-token-0123456789";
-  const { command, args } = roleCommand("hive");
-  const hive = await startDaemonChild({
-    command,
-    args: [...args, "--port", "0", "--home", world.home],
-    env: { ...world.env, RBEE_TOKEN: hiveToken },
-    name: "Hive",
-  });
+  const hive = await startHiveWithToken(world, hiveToken);
   try {
     const routes = ["/v1/workers", "/v1/workers/w-1", "/v1/workers/w-1/inference", "/v1/models/pull"];
     for (const path of routes) {

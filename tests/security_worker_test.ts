@@ -9,7 +9,7 @@ import { roleCommand } from "../shared/permissions.ts";
 import { readSse } from "../shared/sse.ts";
 import { importLlama2c } from "../hive/llama2c/import.ts";
 import { hfMirrorDir } from "./support/fake_hub.ts";
-import { createWorld } from "./support/cluster.ts";
+import { createWorld, startHiveWithToken } from "./support/cluster.ts";
 
 const WORKER_TOKEN = "worker-secret-token-0123456789";
 
@@ -101,13 +101,7 @@ Deno.test("the worker enforces the deadline it is given: 504 when already past, 
 Deno.test("a hive accepts a worker's ready call only with that worker's token", async () => {
   const world = await createWorld();
   const hiveToken = "hive-secret-token-0123456789";
-  const { command, args } = roleCommand("hive");
-  const hive = await startDaemonChild({
-    command,
-    args: [...args, "--port", "0", "--home", world.home],
-    env: { ...world.env, RBEE_TOKEN: hiveToken },
-    name: "Hive",
-  });
+  const hive = await startHiveWithToken(world, hiveToken);
   try {
     const ready = (auth: Record<string, string>) =>
       fetch(`${hive.url}/v1/workers/w-12345678/ready`, {

@@ -5,6 +5,7 @@
  * Test hook: `RBEE_TEST_FREE_BYTES` replaces the measured figure (tests cannot
  * fill a real disk); nothing else reads it.
  */
+import { formatBytes } from "../../shared/format.ts";
 import { statfs } from "node:fs/promises";
 import { RbeeError } from "../../shared/errors.ts";
 
@@ -24,17 +25,4 @@ export function checkDiskSpace(needed: number, free: number, refText: string): v
     `Not enough disk space to pull '${refText}': needs ${formatBytes(needed)}, ${formatBytes(free)} free`,
     { ref: refText, needed_bytes: needed, free_bytes: free },
   );
-}
-
-/** Bytes as a short human figure: 512 B, 1.5 MB, 2.3 GB (decimal units). */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = n / 1000;
-  let i = 0;
-  while (value >= 1000 && i < units.length - 1) {
-    value /= 1000;
-    i++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[i]}`;
 }

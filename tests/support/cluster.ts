@@ -109,6 +109,17 @@ export async function waitForLog(queen: TestQueen, pattern: RegExp, timeoutMs = 
   throw new Error(`No log line matching ${pattern}`);
 }
 
+/** Starts a hive on its own (no queen), like `deno task hive`, requiring `token`. */
+export async function startHiveWithToken(world: TestWorld, token: string): Promise<DaemonChild> {
+  const { command, args } = roleCommand("hive");
+  return await startDaemonChild({
+    command,
+    args: [...args, "--port", "0", "--home", world.home],
+    env: { ...world.env, RBEE_TOKEN: token },
+    name: "Hive",
+  });
+}
+
 /** Runs `rbee` (as `deno task rbee` does) to completion. */
 export async function runRbee(world: TestWorld, args: string[], extraEnv: Record<string, string> = {}) {
   const { command, args: base } = roleCommand("keeper");
