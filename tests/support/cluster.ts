@@ -7,7 +7,7 @@
 import { type DaemonChild, startDaemonChild } from "../../shared/child.ts";
 import { roleCommand } from "../../shared/permissions.ts";
 import { type FakeHub, hfMirrorDir, startFakeHub } from "./fake_hub.ts";
-import { descendants, pidsMentioning, waitGone } from "./processes.ts";
+import { descendants, pidsMentioning, secretsOf, waitGone } from "./processes.ts";
 
 /** A test's world: a hub, a home folder, and the environment pointing at them. */
 export interface TestWorld {
@@ -81,6 +81,8 @@ export async function withQueen(
   const world = await createWorld();
   let queen: TestQueen | null = null;
   let left: number[] = [];
+  let leaked: string[] = [];
+  let secretCount = -1;
   try {
     queen = await startQueen(world, await prepare(world));
     await fn(queen, world);
@@ -89,13 +91,31 @@ export async function withQueen(
     throw err;
   } finally {
     if (queen) {
-      const tree = descendants(queen.child.pid);
+      const tree = [queen.child.pid, ...descendants(queen.child.pid)];
+      // Every token in the tree (the queen's, the hive's it generated, each worker's) …
+      const secrets = secretsOf(tree);
+      secretCount = secrets.length;
       await queen.stop();
-      left = await waitGone(tree);
+      left = await waitGone(tree.slice(1));
+      // … must appear in no log line the whole tree wrote, nor in its audit files.
+      const written = queen.log.join("\n") + auditText(world.env.RBEE_AUDIT_DIR);
+      leaked = secrets.filter((s) => written.includes(s));
     }
     await world.close();
   }
   if (left.length) throw new Error(`Processes outlived the queen: ${left.join(", ")}`);
+  if (leaked.length) throw new Error(`${leaked.length} token(s) appeared in logs or audit records`);
+  // The queen always gives its hive a token: finding none means the scan looked nowhere.
+  if (secretCount === 0) throw new Error("No token found in the process tree to scan the logs for");
+}
+
+function auditText(dir: string | undefined): string {
+  if (!dir) return "";
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => Deno.readTextFileSync(`${dir}/${e.name}`)).join("\n");
+  } catch {
+    return "";
+  }
 }
 
 /** Waits for a line of the queen's log (which includes its hive's and workers' logs) to match. */

@@ -64,3 +64,19 @@ export async function waitGone(pids: number[], timeoutMs = 10_000): Promise<numb
   }
   return alive;
 }
+
+/** Values of secret environment variables (tokens) of the given processes, read from /proc. */
+export function secretsOf(pids: number[]): string[] {
+  const secrets = new Set<string>();
+  for (const pid of pids) {
+    try {
+      for (const entry of Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0")) {
+        const m = entry.match(/^(RBEE_TOKEN|RBEE_WORKER_TOKEN|RBEE_HIVE_TOKEN|HF_TOKEN)=(.+)$/);
+        if (m) secrets.add(m[2]);
+      }
+    } catch {
+      // exited while we looked
+    }
+  }
+  return [...secrets];
+}
