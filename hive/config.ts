@@ -6,6 +6,7 @@ import { LISTEN_FLAGS, ListenConfig, rbeeHome } from "../shared/daemon_config.ts
 import { parseFlags, pick } from "../shared/flags.ts";
 import { validate } from "../shared/validation.ts";
 import { parseKeepAlive } from "./keep_alive.ts";
+import { SUPERVISION_ENV } from "./supervision_config.ts";
 
 /** Milliseconds, or NaN (which validation rejects) for a malformed value. */
 function keepAliveOrNaN(value: string | undefined): number {
@@ -56,6 +57,8 @@ Usage: rbee-hive [options]
   --help          this text
 
 Environment: RBEE_HOME, HF_ENDPOINT (hub URL), HF_TOKEN (hub access token).
+Supervision (environment):
+${Object.entries(SUPERVISION_ENV).map(([k, v]) => `  ${k.padEnd(26)} ${v}`).join("\n")}
 SIGHUP re-reads the token.`;
 
 /** Builds the hive configuration from its arguments and environment. */

@@ -6,6 +6,7 @@ import { createHiveApp } from "./app.ts";
 import { HIVE_USAGE, loadConfig } from "./config.ts";
 import { Supervisor } from "./supervisor.ts";
 import { workerLauncher } from "./worker_launcher.ts";
+import { supervisionOptions } from "./supervision_config.ts";
 import { createModelProvider } from "./model_provider.ts";
 import { listeningLine, onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
 import { exitWithError } from "../shared/flags.ts";
@@ -17,6 +18,12 @@ const { config, log, security } = bootDaemon({
   loadConfig,
   logFields: (c) => ({ hive: c.name }),
 });
+let supervision;
+try {
+  supervision = supervisionOptions(Deno.env.toObject());
+} catch (err) {
+  exitWithError(err, 2);
+}
 let hiveUrl = "";
 const supervisor = new Supervisor({
   log,
@@ -26,6 +33,7 @@ const supervisor = new Supervisor({
   stateFile: `${config.home}/hive-workers.json`,
   keepAliveMs: config.keepAliveMs,
   slots: config.workerSlots,
+  ...supervision,
   launcher: workerLauncher(config.workerSlots, security.audit?.dir ?? null),
 });
 const models = createModelProvider(config, log, { env: Deno.env.toObject(), workers: supervisor });
