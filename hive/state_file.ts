@@ -21,6 +21,8 @@ export const PersistedWorker = z.object({
   backend: Backend,
   device: z.number().int(),
   dtype: ModelDtype.optional(),
+  /** The worker's `--slots`, fixed at launch; absent in files written before it was recorded. */
+  slots: z.number().int().min(1).optional(),
   started_at: z.string(),
 });
 /** One worker as written to the state file. */
@@ -116,7 +118,8 @@ export function persistWorkers(
       pid: number | null;
       url: string | null;
       token: string;
-      spec: Omit<PersistedWorker, "id" | "pid" | "url" | "token" | "started_at">;
+      slots: number;
+      spec: Omit<PersistedWorker, "id" | "pid" | "url" | "token" | "started_at" | "slots">;
       started_at: string;
     }
   >,
@@ -131,6 +134,7 @@ export function persistWorkers(
         pid: w.pid!,
         url: w.url,
         token: w.token,
+        slots: w.slots,
         model: w.spec.model,
         backend: w.spec.backend,
         device: w.spec.device,

@@ -240,7 +240,8 @@ export class Supervisor {
       const rec = R.newRecord(
         entry.id,
         spec,
-        this.opts.slots ?? 1,
+        // The worker keeps the slots it was launched with, whatever this hive's setting is now.
+        entry.slots ?? this.opts.slots ?? 1,
         Date.parse(entry.started_at),
         entry.token,
       );
@@ -304,6 +305,7 @@ export class Supervisor {
       pid: w.proc ? w.info.pid : null,
       url: w.url,
       token: w.token,
+      slots: w.info.slots,
       spec: w.spec,
       started_at: w.info.started_at,
     }));
