@@ -1,11 +1,9 @@
 import { assertEquals, assertStringIncludes, assertTrue } from "../shared/testing.ts";
 import { createWorld, runRbee, startQueen } from "./support/cluster.ts";
-import { hfMirrorDir } from "./support/fake_hub.ts";
 
-const ignore = hfMirrorDir() === null;
 const REF = "hf:karpathy/tinyllamas:stories260K@main";
 
-Deno.test("rbee models pull, list, show and rm through a queen and its hive", { ignore }, async () => {
+Deno.test("rbee models pull, list, show and rm through a queen and its hive", async () => {
   const world = await createWorld();
   const queen = await startQueen(world);
   const env = { RBEE_QUEEN_URL: queen.url };
@@ -53,7 +51,7 @@ Deno.test("rbee models pull, list, show and rm through a queen and its hive", { 
   }
 });
 
-Deno.test("rbee models pull reports INSUFFICIENT_DISK with what is needed and free", { ignore }, async () => {
+Deno.test("rbee models pull reports INSUFFICIENT_DISK with what is needed and free", async () => {
   const world = await createWorld();
   world.env.RBEE_TEST_FREE_BYTES = "1000";
   const queen = await startQueen(world);
