@@ -43,12 +43,11 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) throw new RbeeError("VALIDATION_ERROR", "Invalid request body: it is empty");
   // With a declared length the server already bounds the body; only chunked bodies are counted here.
-  const bytes = declared !== null
-    ? new Uint8Array(await req.arrayBuffer())
-    : await readBounded(req.body, maxBytes);
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
+    if (declared !== null) return await req.json();
+    return JSON.parse(new TextDecoder().decode(await readBounded(req.body, maxBytes)));
+  } catch (err) {
+    if (err instanceof RbeeError) throw err;
     throw new RbeeError("VALIDATION_ERROR", "Invalid request body: it is not valid JSON", {
       issues: [{ field: "(root)", rule: "json", message: "is not valid JSON" }],
     });
