@@ -20,10 +20,17 @@ export class TokenStore implements TokenHolder {
     return this.#token;
   }
 
-  /** Re-reads the token; a failed read keeps the old one. Returns the new fingerprint. */
+  /**
+   * Re-reads the token and returns its fingerprint. A failed read keeps the old
+   * token, and so does finding none: a reload must never leave a daemon open.
+   */
   reload(): string | null {
-    this.#token = this.load();
-    return this.#token ? fingerprint(this.#token) : null;
+    const next = this.load();
+    if (next === null && this.#token !== null) {
+      throw new Error("No token found on reload; keeping the previous one");
+    }
+    this.#token = next;
+    return next ? fingerprint(next) : null;
   }
 }
 
@@ -72,14 +79,14 @@ export function setupDaemonSecurity(opts: SecurityOptions): DaemonSecurity {
   });
   const onAuth = (outcome: AuthOutcome, path: string) => {
     if (!audit) return;
-    if (outcome.ok) audit.record({ event: "auth", actor: outcome.actor, subject: path, outcome: "success" });
-    else {audit.record({
-        event: "auth",
-        actor: null,
-        subject: path,
-        outcome: "failure",
-        details: { code: outcome.error.code },
-      });}
+    const failure = outcome.ok ? undefined : { code: outcome.error.code };
+    audit.record({
+      event: "auth",
+      actor: outcome.ok ? outcome.actor : null,
+      subject: path,
+      outcome: outcome.ok ? "success" : "failure",
+      details: failure,
+    });
   };
   return { tokens, audit, onAuth };
 }

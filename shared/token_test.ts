@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows, assertTrue } from "./testing.ts";
 import { RbeeError } from "./errors.ts";
+import { TokenStore } from "./daemon_security.ts";
 import { fingerprint, generateToken, loadToken, readTokenFile, tokensMatch, validateToken } from "./token.ts";
 
 Deno.test("a token is one line of at least 16 non-space characters", () => {
@@ -47,4 +48,15 @@ Deno.test("sources: file, then systemd credential, then environment", async () =
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a reload that finds no token keeps the old one", () => {
+  let source: string | null = "first-token-0123456789";
+  const store = new TokenStore(() => source);
+  source = null;
+  assertThrows(() => store.reload(), Error);
+  assertEquals(store.current(), "first-token-0123456789");
+  source = "second-token-0123456789";
+  store.reload();
+  assertEquals(store.current(), "second-token-0123456789");
 });
