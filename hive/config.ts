@@ -33,6 +33,11 @@ export const HiveConfig = ListenConfig.extend({
   workerSlots: z.number().int("Expected --worker-slots to be a whole number").min(1).max(64),
   tokenFile: z.string().optional(),
   auditDir: z.string().optional(),
+  /** A queen to register with (and heartbeat to). */
+  queenUrl: z.url().optional(),
+  /** The URL the queen should use for this hive (default: the one it listens on). */
+  advertiseUrl: z.url().optional(),
+  heartbeatMs: z.number().int().min(100),
 });
 /** Hive configuration. */
 export type HiveConfig = z.infer<typeof HiveConfig>;
@@ -54,6 +59,9 @@ Usage: rbee-hive [options]
   --worker-slots N
                   requests each worker generates at once, each with its own KV cache
                   (1..64; default 1, or RBEE_WORKER_SLOTS)
+  --queen-url URL register with this queen and send it heartbeats (or RBEE_HIVE_QUEEN_URL);
+                  the hive presents RBEE_QUEEN_TOKEN, every RBEE_HEARTBEAT_MS (default 10000)
+  --advertise-url URL  the URL the queen should call this hive on (default: where it listens)
   --help          this text
 
 Environment: RBEE_HOME, HF_ENDPOINT (hub URL), HF_TOKEN (hub access token).
@@ -71,6 +79,8 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     "audit-dir": { type: "string" },
     "keep-alive": { type: "string" },
     "worker-slots": { type: "string" },
+    "queen-url": { type: "string" },
+    "advertise-url": { type: "string" },
   });
   return validate(HiveConfig, {
     host: pick(values.host, env.RBEE_HIVE_HOST, "127.0.0.1"),
@@ -84,5 +94,8 @@ export function loadConfig(args: string[], env: Record<string, string | undefine
     auditDir: pick(values["audit-dir"], env.RBEE_AUDIT_DIR),
     keepAliveMs: keepAliveOrNaN(pick(values["keep-alive"] as string | undefined, env.RBEE_KEEP_ALIVE, "5m")),
     workerSlots: Number(pick(values["worker-slots"], env.RBEE_WORKER_SLOTS, "1")),
+    queenUrl: pick(values["queen-url"], env.RBEE_HIVE_QUEEN_URL),
+    advertiseUrl: pick(values["advertise-url"], env.RBEE_HIVE_ADVERTISE_URL),
+    heartbeatMs: Number(pick(env.RBEE_HEARTBEAT_MS, "10000")),
   }, "hive configuration");
 }

@@ -7,6 +7,7 @@ import { HIVE_USAGE, loadConfig } from "./config.ts";
 import { Supervisor } from "./supervisor.ts";
 import { workerLauncher } from "./worker_launcher.ts";
 import { supervisionOptions } from "./supervision_config.ts";
+import { startHeartbeats } from "./queen_link.ts";
 import { createModelProvider } from "./model_provider.ts";
 import { listeningLine, onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
 import { exitWithError } from "../shared/flags.ts";
@@ -56,6 +57,19 @@ try {
 hiveUrl = `http://127.0.0.1:${daemon.port}`;
 await supervisor.recover();
 console.log(listeningLine(daemon.url));
+if (config.queenUrl) {
+  startHeartbeats({
+    queenUrl: config.queenUrl,
+    token: Deno.env.get("RBEE_QUEEN_TOKEN") || null,
+    heartbeat: () => ({
+      name: config.name,
+      url: config.advertiseUrl ?? daemon.url,
+      workers: supervisor.list().length,
+    }),
+    intervalMs: config.heartbeatMs,
+    log,
+  });
+}
 log.info("Hive listening", { url: daemon.url, home: config.home });
 
 onShutdownSignal(async (signal) => {

@@ -8,6 +8,7 @@ import { loadConfig, QUEEN_USAGE } from "./config.ts";
 import { HiveClient } from "./hive_client.ts";
 import { startLocalHive } from "./local_hive.ts";
 import { Router } from "./router.ts";
+import { HiveRegistry } from "./hive_registry.ts";
 import type { DaemonChild } from "../shared/child.ts";
 import { listeningLine, onShutdownSignal, serveDaemon } from "../shared/daemon.ts";
 import { exitWithError } from "../shared/flags.ts";
@@ -29,11 +30,23 @@ onShutdownSignal(async (signal) => {
 });
 
 // Bind before starting the hive, so a busy port fails without leaving a child behind.
-const hives: HiveClient[] = [];
-const router = new Router(() => hives, log);
+let registry: HiveRegistry | null = null;
+const hives = () =>
+  registry?.list((name) => {
+    log.warn("Hive stopped sending heartbeats; dropped", { hive: name });
+    security.audit?.record({ event: "hive_leave", actor: null, subject: name, outcome: "failure" });
+  }) ?? [];
+const router = new Router(hives, log);
 const app = createQueenApp({
   router,
-  hives: () => hives,
+  hives,
+  hiveHeartbeat: (hb) => {
+    const joined = registry?.heartbeat(hb.name, hb.url) ?? false;
+    if (joined) {
+      security.audit?.record({ event: "hive_join", actor: null, subject: hb.name, outcome: "success" });
+    }
+    return joined;
+  },
   defaultBackend: config.defaultBackend,
   log,
   tokens: security.tokens,
@@ -47,20 +60,24 @@ try {
   exitWithError(err, 1);
 }
 let hiveUrl = config.hiveUrl;
-let hiveToken: string | null;
+// The token this queen presents to hives that register with it, and to a --hive-url hive.
+let remoteHiveToken: string | null;
 try {
-  hiveToken = hiveUrl
-    ? loadToken(
-      { file: config.hiveTokenFile, credential: "rbee-hive-token", envVar: "RBEE_HIVE_TOKEN" },
-      Deno.env.toObject(),
-    )
-    : generateToken();
+  remoteHiveToken = loadToken(
+    { file: config.hiveTokenFile, credential: "rbee-hive-token", envVar: "RBEE_HIVE_TOKEN" },
+    Deno.env.toObject(),
+  );
 } catch (err) {
   exitWithError(err, 2);
 }
+registry = new HiveRegistry(remoteHiveToken);
+const hiveToken = hiveUrl ? remoteHiveToken : generateToken();
 if (!hiveUrl) {
   try {
-    localHive = await startLocalHive(config.home, config.localHivePort, hiveToken!);
+    localHive = await startLocalHive(config.home, config.localHivePort, hiveToken!, {
+      queenUrl: daemon.url,
+      queenToken: security.tokens.current(),
+    });
   } catch (err) {
     exitWithError(err, 1);
   }
@@ -71,7 +88,7 @@ if (!hiveUrl) {
     Deno.exit(1);
   });
 }
-hives.push(new HiveClient("local", hiveUrl, hiveToken));
+registry.pin(new HiveClient("local", hiveUrl, hiveToken));
 security.audit?.record({ event: "hive_join", actor: null, subject: "local", outcome: "success" });
 console.log(listeningLine(daemon.url));
 log.info("Queen listening", { url: daemon.url, hive: hiveUrl });

@@ -71,7 +71,9 @@ export function secretsOf(pids: number[]): string[] {
   for (const pid of pids) {
     try {
       for (const entry of Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0")) {
-        const m = entry.match(/^(RBEE_TOKEN|RBEE_WORKER_TOKEN|RBEE_HIVE_TOKEN|HF_TOKEN)=(.+)$/);
+        const m = entry.match(
+          /^(RBEE_TOKEN|RBEE_WORKER_TOKEN|RBEE_HIVE_TOKEN|RBEE_QUEEN_TOKEN|HF_TOKEN)=(.+)$/,
+        );
         if (m) secrets.add(m[2]);
       }
     } catch {
