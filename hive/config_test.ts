@@ -20,6 +20,7 @@ Deno.test("flags beat the environment", () => {
 
 Deno.test("refuses a bad port and a bad hub endpoint", () => {
   assertEquals(assertThrows(() => loadConfig(["--port", "70000"], {}), RbeeError).code, "VALIDATION_ERROR");
+  assertEquals(assertThrows(() => loadConfig(["--port", "80"], {}), RbeeError).code, "VALIDATION_ERROR");
   assertEquals(
     assertThrows(() => loadConfig([], { HF_ENDPOINT: "not a url" }), RbeeError).code,
     "VALIDATION_ERROR",

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { Backend, DeviceIndex, WorkerId } from "../shared/contracts/worker.ts";
 import { ModelDtype } from "../shared/contracts/models.ts";
 import { parseFlags, pick } from "../shared/flags.ts";
+import { BindPort } from "../shared/daemon_config.ts";
 import { validate } from "../shared/validation.ts";
 
 /** Most requests one worker generates at once. */
@@ -19,7 +20,7 @@ export const WorkerConfig = z.object({
   device: DeviceIndex,
   /** Which ONNX variant of the folder to load (onnx/model.onnx, model_fp16.onnx …). */
   dtype: ModelDtype,
-  port: z.coerce.number().int().min(0).max(65535),
+  port: BindPort,
   workerId: WorkerId,
   hiveUrl: z.url().optional(),
   /** Requests generated at once, each with its own KV cache. */
