@@ -6,8 +6,7 @@ import { assertEquals, assertRejects, assertStringIncludes, assertTrue } from ".
 import {
   type FakeHub,
   type FakeHubOptions,
-  hfMirrorDir,
-  type MirrorManifest,
+  mirrorFixture,
   startFakeHub,
 } from "../../tests/support/fake_hub.ts";
 import {
@@ -21,12 +20,8 @@ import {
 } from "./download.ts";
 import { type HubFile, hubFromEnv, listModelFiles } from "./hub_client.ts";
 
-const mirror = hfMirrorDir();
+const { dir: mirror, commit } = mirrorFixture();
 const ignore = mirror === null;
-const manifest: MirrorManifest = mirror
-  ? JSON.parse(Deno.readTextFileSync(join(mirror, "MANIFEST.json")))
-  : { repos: [] };
-const commit = manifest.repos[0]?.commit;
 const ref = parseModelRef("hf:karpathy/tinyllamas:stories260K") as HfModelRef;
 const SECRET = "hf_test_secret_do_not_leak";
 const FAST: DownloadSettings = { attempts: 4, stallMs: 300, backoffMs: 10, maxBackoffMs: 50 };

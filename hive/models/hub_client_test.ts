@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { RbeeError } from "../../shared/errors.ts";
 import { type HfModelRef, parseModelRef } from "../../shared/model_ref.ts";
 import {
@@ -12,8 +11,7 @@ import {
   closedPortUrl,
   type FakeHub,
   type FakeHubOptions,
-  hfMirrorDir,
-  type MirrorManifest,
+  mirrorFixture,
   startFakeHub,
 } from "../../tests/support/fake_hub.ts";
 import {
@@ -24,12 +22,8 @@ import {
   resolveCommit,
 } from "./hub_client.ts";
 
-const mirror = hfMirrorDir();
+const { dir: mirror, manifest, commit } = mirrorFixture();
 const ignore = mirror === null;
-const manifest: MirrorManifest = mirror
-  ? JSON.parse(Deno.readTextFileSync(join(mirror, "MANIFEST.json")))
-  : { repos: [] };
-const commit = manifest.repos[0]?.commit;
 const ref = parseModelRef("hf:karpathy/tinyllamas:stories260K") as HfModelRef;
 const SECRET = "hf_test_secret_do_not_leak";
 

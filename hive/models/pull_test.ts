@@ -7,18 +7,13 @@ import {
   closedPortUrl,
   type FakeHub,
   type FakeHubOptions,
-  hfMirrorDir,
-  type MirrorManifest,
+  mirrorFixture,
   startFakeHub,
 } from "../../tests/support/fake_hub.ts";
 import { ensureModel, type ImportFn, type PullProgress } from "./pull.ts";
 
-const mirror = hfMirrorDir();
+const { dir: mirror, manifest, commit } = mirrorFixture();
 const ignore = mirror === null;
-const manifest: MirrorManifest = mirror
-  ? JSON.parse(Deno.readTextFileSync(join(mirror, "MANIFEST.json")))
-  : { repos: [] };
-const commit = manifest.repos[0]?.commit;
 const TINY = parseModelRef("hf:karpathy/tinyllamas:stories260K");
 const SECRET = "hf_pull_secret_do_not_leak";
 

@@ -90,6 +90,20 @@ export function closedPortUrl(): string {
   return `http://127.0.0.1:${port}`;
 }
 
+/** The shared mirror for tests: its folder (null when absent), manifest and commit. */
+export function mirrorFixture(): {
+  dir: string | null;
+  manifest: MirrorManifest;
+  commit: string;
+} {
+  const dir = hfMirrorDir();
+  const manifest: MirrorManifest = dir
+    ? JSON.parse(Deno.readTextFileSync(join(dir, "MANIFEST.json")))
+    : { repos: [] };
+  // Tests that need the mirror are skipped without it, so "" never reaches a request.
+  return { dir, manifest, commit: manifest.repos[0]?.commit ?? "" };
+}
+
 /** Starts a fake hub on 127.0.0.1 with a free port. */
 export async function startFakeHub(opts: FakeHubOptions): Promise<FakeHub> {
   const manifest = opts.manifest ??
