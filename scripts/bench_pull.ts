@@ -46,6 +46,8 @@ try {
 
   const rbee: number[] = [];
   const curl: number[] = [];
+  // rbee verifies as it downloads; curl piped through sha256sum is the like-for-like comparison.
+  const curlVerify: number[] = [];
   let peakRss = 0;
   const rssBefore = rssBytes();
   for (let round = 0; round < 3; round++) {
@@ -58,6 +60,10 @@ try {
     await Deno.remove(dest);
     curl.push(await curlSpeed(`${url}/${REPO}/resolve/${COMMIT}/model.bin`, join(root, "curl.bin")));
     await Deno.remove(join(root, "curl.bin"));
+    curlVerify.push(
+      await curlVerifySpeed(`${url}/${REPO}/resolve/${COMMIT}/model.bin`, join(root, "curl.bin"), size),
+    );
+    await Deno.remove(join(root, "curl.bin"));
   }
   const best = (xs: number[]) => Math.max(...xs);
   const mbps = (x: number) => (x / 1e6).toFixed(0).padStart(6);
@@ -68,7 +74,13 @@ try {
   console.log(
     `curl -o                          : ${mbps(best(curl))} MB/s   rounds ${curl.map(mbps).join(",")}`,
   );
+  console.log(
+    `curl | tee | sha256sum          : ${mbps(best(curlVerify))} MB/s   rounds ${
+      curlVerify.map(mbps).join(",")
+    }`,
+  );
   console.log(`ratio rbee/curl: ${(best(rbee) / best(curl) * 100).toFixed(0)}% (target >= 90%)`);
+  console.log(`ratio rbee/(curl + sha256sum): ${(best(rbee) / best(curlVerify) * 100).toFixed(0)}%`);
   console.log(
     `peak RSS during rbee's downloads: ${(peakRss / 1e6).toFixed(0)} MB ` +
       `(before: ${(rssBefore / 1e6).toFixed(0)} MB; file: ${(size / 1e6).toFixed(0)} MB)`,
@@ -95,6 +107,16 @@ async function writeSynthetic(path: string, size: number): Promise<string> {
     for (let at = 0; at < chunk.length;) at += await out.write(chunk.subarray(at));
   }
   return hash.digest("hex");
+}
+
+/** Bytes/s of curl writing the file while sha256sum hashes the same stream, by wall clock. */
+async function curlVerifySpeed(url: string, dest: string, size: number): Promise<number> {
+  const t0 = performance.now();
+  const out = await new Deno.Command("bash", {
+    args: ["-c", 'set -o pipefail; curl -s "$1" | tee "$2" | sha256sum >/dev/null', "bench", url, dest],
+  }).output();
+  if (!out.success) throw new Error(`curl | sha256sum failed: ${new TextDecoder().decode(out.stderr)}`);
+  return size / ((performance.now() - t0) / 1000);
 }
 
 async function curlSpeed(url: string, dest: string): Promise<number> {
