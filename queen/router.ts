@@ -30,6 +30,20 @@ export interface RoutedRequest {
   deadline?: number | null;
 }
 
+/** Longest wait for a full worker to free a slot before another worker is started instead. */
+const FULL_WORKER_WAIT_MS = 5000;
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+
 /** Routes requests to workers on the queen's hives. */
 export class Router {
   readonly #lock: KeyLock;
@@ -83,10 +97,17 @@ export class Router {
     emit: (ev: InferenceStreamEvent) => void,
   ): Promise<WorkerStatus> {
     const key = placementKey(placement);
-    const workers = await hive.listWorkers(signal);
+    const giveUpWaitingAt = Date.now() + FULL_WORKER_WAIT_MS;
+    let workers = await hive.listWorkers(signal);
+    let decision = schedule(workers, placement);
+    // Our queue let this request in, so a full worker is about to free a slot: wait rather than start another.
+    while (decision.action === "wait" && Date.now() < giveUpWaitingAt) {
+      await delay(25, signal);
+      workers = await hive.listWorkers(signal);
+      decision = schedule(workers, placement);
+    }
     // The queue admits as many requests as the placement's workers have slots.
     this.#lock.setSlots(key, placementSlots(workers, placement));
-    const decision = schedule(workers, placement);
     if (decision.action === "reuse") return decision.worker;
     this.log.info("Starting a worker", { hive: hive.name, ...placement });
     const dtype = placement.dtype ?? "fp32";

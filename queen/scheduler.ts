@@ -13,9 +13,14 @@ export interface Placement {
   dtype?: ModelDtype;
 }
 
-/** The decision: reuse a worker, or ask a hive to pull the model and spawn one. */
+/**
+ * The decision: reuse a worker; wait for a serving worker whose slots are all
+ * still taken (the hive frees a slot a moment after the queen's queue does);
+ * or ask a hive to pull the model and spawn one.
+ */
 export type ScheduleDecision =
   | { action: "reuse"; worker: WorkerStatus }
+  | { action: "wait" }
   | { action: "spawn" };
 
 const fits = (w: WorkerStatus, want: Placement) =>
@@ -26,12 +31,13 @@ const serving = (w: WorkerStatus) => w.state === "idle" || w.state === "busy";
 
 /**
  * Picks the serving worker of exactly the placement with a free slot (the
- * least loaded one), else decides to spawn one.
+ * least loaded one); waits when such workers serve but are full; else spawns.
  */
 export function schedule(workers: readonly WorkerStatus[], want: Placement): ScheduleDecision {
-  const free = workers.filter((w) => fits(w, want) && serving(w) && w.active < w.slots);
-  const best = free.sort((a, b) => a.active - b.active)[0];
-  return best ? { action: "reuse", worker: best } : { action: "spawn" };
+  const matching = workers.filter((w) => fits(w, want) && serving(w));
+  const best = matching.filter((w) => w.active < w.slots).sort((a, b) => a.active - b.active)[0];
+  if (best) return { action: "reuse", worker: best };
+  return matching.length ? { action: "wait" } : { action: "spawn" };
 }
 
 /**

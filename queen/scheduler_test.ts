@@ -30,7 +30,6 @@ Deno.test("reuses a busy worker that still has a free slot, the least loaded fir
   const two = worker({ id: "w-2", state: "busy", slots: 4, active: 2 });
   const one = worker({ id: "w-3", state: "busy", slots: 2, active: 1 });
   assertEquals(schedule([two, one], want), { action: "reuse", worker: one });
-  assertEquals(schedule([worker({ state: "busy", slots: 2, active: 2 })], want), { action: "spawn" });
 });
 
 Deno.test("spawns when only other models, backends, devices or dead workers exist", () => {
@@ -57,4 +56,10 @@ Deno.test("a worker serves only its own precision: a q8 request does not reuse a
   assertEquals(schedule([fp32], { ...want, dtype: "q8" }), { action: "spawn" });
   assertEquals(schedule([fp32, q8], { ...want, dtype: "q8" }), { action: "reuse", worker: q8 });
   assertEquals(schedule([q8, fp32], want), { action: "reuse", worker: fp32 });
+});
+
+Deno.test("a serving worker with every slot taken means wait, not a second worker", () => {
+  const full = worker({ id: "w-9", state: "busy", active: 1, slots: 1 });
+  assertEquals(schedule([full], want), { action: "wait" });
+  assertEquals(schedule([full, worker({ id: "w-8", state: "failed" })], want), { action: "wait" });
 });
