@@ -179,9 +179,14 @@ export class Supervisor {
   }
 
   /** Resets a placement's circuit breaker (operator action). */
-  resetBreaker(p: { model: string; backend: string; device: number }): void {
+  resetBreaker(p: { model: string; backend: string; device: number; dtype?: string }): void {
     this.#breakers.delete(R.placementKey(p));
-    this.opts.log.info("Breaker reset by operator", { model: p.model, backend: p.backend, device: p.device });
+    this.opts.log.info("Breaker reset by operator", {
+      model: p.model,
+      backend: p.backend,
+      device: p.device,
+      dtype: p.dtype ?? "fp32",
+    });
   }
 
   /** Stops a worker: ask it, SIGTERM, then SIGKILL; cancels a scheduled restart. Null when no process ran. */

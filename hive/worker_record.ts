@@ -76,8 +76,10 @@ export function circuitOpenError(model: string, view: BreakerView): RbeeError {
 }
 
 /** A key naming one placement (model, backend, device). */
-export function placementKey(p: { model: string; backend: string; device: number }): string {
-  return `${p.model}|${p.backend}|${p.device}`;
+export function placementKey(p: { model: string; backend: string; device: number; dtype?: string }): string {
+  // fp32 writes no suffix, so keys (and breakers) of models pulled before precisions existed stay the same.
+  const dtype = p.dtype && p.dtype !== "fp32" ? `|${p.dtype}` : "";
+  return `${p.model}|${p.backend}|${p.device}${dtype}`;
 }
 
 /** A fresh record for `spec`, not started yet. */

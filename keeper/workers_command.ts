@@ -20,7 +20,7 @@ Usage:
   rbee workers list                    table: id, hive, model, backend:device, state, pid, port,
                                        slots busy/total, restarts, breaker, last heartbeat, started
   rbee workers stop ID [--hive NAME]   stop a worker (asked first, then SIGTERM, then SIGKILL)
-  rbee workers reset-breaker MODEL [--backend B] [--device N] [--hive NAME]
+  rbee workers reset-breaker MODEL [--backend B] [--device N] [--dtype D] [--hive NAME]
                                        let a model whose workers kept failing be started again
 
   --json              print the queen's JSON answer instead of text
@@ -37,6 +37,7 @@ const OPTIONS = {
   hive: { type: "string" },
   backend: { type: "string" },
   device: { type: "string" },
+  dtype: { type: "string" },
   json: { type: "boolean" },
   "token-file": { type: "string" },
 } as const;
@@ -107,11 +108,11 @@ async function stop(s: Session, id: string, hive: string | undefined, json: bool
 async function resetBreaker(
   s: Session,
   model: string,
-  v: { hive?: string; backend?: string; device?: string },
+  v: { hive?: string; backend?: string; device?: string; dtype?: string },
   json: boolean,
 ): Promise<void> {
   const device = v.device === undefined ? undefined : Number(v.device);
-  const body = { model, backend: v.backend, device, hive: v.hive };
+  const body = { model, backend: v.backend, device, dtype: v.dtype, hive: v.hive };
   const r = await request(s, "POST", "/v2/workers/reset-breaker", body) as Record<string, unknown>;
   if (json) return console.log(JSON.stringify(r, null, 2));
   const hives = (r.hives as string[]).join(", ");

@@ -82,7 +82,7 @@ Deno.test("POST /v2/workers/reset-breaker resets the placement on every hive, or
     });
   const res = await post({ model: "hf:a/b" });
   assertEquals((await res.json()).hives, ["a", "b"]);
-  const reset = `reset ${JSON.stringify({ model: "hf:a/b@main", backend: "cpu", device: 0 })}`;
+  const reset = `reset ${JSON.stringify({ model: "hf:a/b@main", backend: "cpu", device: 0, dtype: "fp32" })}`;
   assertEquals([a.calls, b.calls], [[reset], [reset]]);
   assertEquals((await post({ model: "hf:a/b", hive: "b" })).status, 200);
   assertEquals(a.calls.length, 1);

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { Backend, DeviceIndex, WorkerInfo } from "./worker.ts";
+import { ModelDtype } from "./models.ts";
 
 /** A placement's circuit breaker as shown to operators. */
 export const BreakerView = z.object({
@@ -57,6 +58,7 @@ export const ResetBreakerRequest = z.object({
   model: z.string().min(1).max(512),
   backend: Backend.default("cpu"),
   device: DeviceIndex.default(0),
+  dtype: ModelDtype.default("fp32"),
 });
 /** Operator reset of a placement's breaker. */
 export type ResetBreakerRequest = z.infer<typeof ResetBreakerRequest>;
