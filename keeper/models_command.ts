@@ -2,6 +2,7 @@
  * `rbee models pull|list|show|rm`: the model catalog of the cluster, through
  * the queen (started for this command when none runs).
  */
+import { queenRequest, type QueenSession } from "./queen_request.ts";
 import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
 import { clientToken } from "./client_token.ts";
@@ -34,11 +35,6 @@ Usage:
   --token-file FILE   token for the queen (else RBEE_TOKEN_FILE or RBEE_TOKEN)
 
 REF is hf:<org>/<repo>[:<subfolder>][@<revision>] or file:<path>.`;
-
-interface Session {
-  url: string;
-  headers: Record<string, string>;
-}
 
 /** The `models` command. */
 export const modelsCommand: Command = {
@@ -90,18 +86,8 @@ export const modelsCommand: Command = {
   },
 };
 
-async function request(s: Session, method: string, path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(s.url + path, {
-    method,
-    headers: { ...s.headers, ...(body !== undefined && { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw fromEnvelope(await res.json().catch(() => null), res.status);
-  return res;
-}
-
-async function pull(s: Session, ref: string, hive?: string, dtype?: string): Promise<void> {
-  const res = await request(s, "POST", "/v2/models/pull", { model: ref, hive, dtype });
+async function pull(s: QueenSession, ref: string, hive?: string, dtype?: string): Promise<void> {
+  const res = await queenRequest(s, "POST", "/v2/models/pull", { model: ref, hive, dtype });
   const tty = Deno.stderr.isTerminal();
   const throttle = new PlainThrottle();
   const encoder = new TextEncoder();
@@ -136,16 +122,16 @@ export function modelTable(models: ModelInfo[]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }
 
-async function list(s: Session, json: boolean): Promise<void> {
-  const body = ModelList.parse(await (await request(s, "GET", "/v2/models")).json());
+async function list(s: QueenSession, json: boolean): Promise<void> {
+  const body = ModelList.parse(await (await queenRequest(s, "GET", "/v2/models")).json());
   console.log(
     json ? JSON.stringify(body, null, 2) : body.models.length ? modelTable(body.models) : "No models",
   );
 }
 
-async function show(s: Session, ref: string, json: boolean, dtype?: string): Promise<void> {
+async function show(s: QueenSession, ref: string, json: boolean, dtype?: string): Promise<void> {
   const q = `?model=${encodeURIComponent(ref)}${dtype ? `&dtype=${encodeURIComponent(dtype)}` : ""}`;
-  const m = await (await request(s, "GET", `/v2/models/show${q}`)).json();
+  const m = await (await queenRequest(s, "GET", `/v2/models/show${q}`)).json();
   if (json) return console.log(JSON.stringify(m, null, 2));
   const lines = [
     `reference  ${m.ref}`,
@@ -163,10 +149,16 @@ async function show(s: Session, ref: string, json: boolean, dtype?: string): Pro
   console.log(lines.join("\n"));
 }
 
-async function remove(s: Session, ref: string, force: boolean, hive?: string, dtype?: string): Promise<void> {
+async function remove(
+  s: QueenSession,
+  ref: string,
+  force: boolean,
+  hive?: string,
+  dtype?: string,
+): Promise<void> {
   const q = `?model=${encodeURIComponent(ref)}${force ? "&force=true" : ""}` +
     (hive ? `&hive=${encodeURIComponent(hive)}` : "") + (dtype ? `&dtype=${encodeURIComponent(dtype)}` : "");
-  const r = RemoveModelResult.parse(await (await request(s, "DELETE", `/v2/models${q}`)).json());
+  const r = RemoveModelResult.parse(await (await queenRequest(s, "DELETE", `/v2/models${q}`)).json());
   const stopped = r.stopped_workers.length ? ` (stopped ${r.stopped_workers.join(", ")})` : "";
   const precisions = r.dtypes?.length && r.dtypes.join() !== "fp32" ? ` (${r.dtypes.join(", ")})` : "";
   console.log(`Removed ${r.ref}${precisions} from ${(r.hives ?? []).join(", ")}${stopped}`);

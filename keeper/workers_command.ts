@@ -3,6 +3,7 @@
  * running queen. Unlike `infer` and `models` it never starts a queen: one
  * started for this command alone would have no workers to show or stop.
  */
+import { queenRequest, type QueenSession } from "./queen_request.ts";
 import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
 import { clientToken } from "./client_token.ts";
@@ -10,7 +11,7 @@ import { DEFAULT_QUEEN_URL, queenAnswers } from "./queen_connection.ts";
 import { workerTable } from "./workers_table.ts";
 import { authHeaders } from "../shared/auth.ts";
 import { ClusterWorkerList, StopWorkerResult } from "../shared/contracts/supervision.ts";
-import { fromEnvelope, RbeeError } from "../shared/errors.ts";
+import { RbeeError } from "../shared/errors.ts";
 import { exitWithError } from "../shared/flags.ts";
 
 /** Usage of `rbee workers`. */
@@ -27,11 +28,6 @@ Usage:
   --token-file FILE   token for the queen (else RBEE_TOKEN_FILE or RBEE_TOKEN)
 
 Needs a running queen at RBEE_QUEEN_URL (default ${DEFAULT_QUEEN_URL}).`;
-
-interface Session {
-  url: string;
-  headers: Record<string, string>;
-}
 
 const OPTIONS = {
   hive: { type: "string" },
@@ -78,17 +74,11 @@ export const workersCommand: Command = {
   },
 };
 
-async function request(s: Session, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(s.url + path, {
-    method,
-    headers: { ...s.headers, ...(body !== undefined && { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw fromEnvelope(await res.json().catch(() => null), res.status);
-  return await res.json();
+async function request(s: QueenSession, method: string, path: string, body?: unknown): Promise<unknown> {
+  return await (await queenRequest(s, method, path, body)).json();
 }
 
-async function list(s: Session, json: boolean): Promise<void> {
+async function list(s: QueenSession, json: boolean): Promise<void> {
   const body = ClusterWorkerList.parse(await request(s, "GET", "/v2/workers"));
   for (const { hive, error } of body.unreachable) {
     console.error(`warning: hive '${hive}' did not answer (${error.code}: ${error.message})`);
@@ -97,7 +87,7 @@ async function list(s: Session, json: boolean): Promise<void> {
   console.log(body.workers.length ? workerTable(body.workers, Date.now()) : "No workers");
 }
 
-async function stop(s: Session, id: string, hive: string | undefined, json: boolean): Promise<void> {
+async function stop(s: QueenSession, id: string, hive: string | undefined, json: boolean): Promise<void> {
   const query = hive ? `?hive=${encodeURIComponent(hive)}` : "";
   const path = `/v2/workers/${encodeURIComponent(id)}${query}`;
   const r = StopWorkerResult.parse(await request(s, "DELETE", path));
@@ -106,7 +96,7 @@ async function stop(s: Session, id: string, hive: string | undefined, json: bool
 }
 
 async function resetBreaker(
-  s: Session,
+  s: QueenSession,
   model: string,
   v: { hive?: string; backend?: string; device?: string; dtype?: string },
   json: boolean,
