@@ -43,8 +43,3 @@ export function nextWorkerState(state: WorkerState, event: WorkerEvent): WorkerS
       return state === "failed" ? "starting" : null;
   }
 }
-
-/** True for states in which the worker process may still be running. */
-export function isLive(state: WorkerState): boolean {
-  return LIVE.includes(state) || state === "stopping";
-}

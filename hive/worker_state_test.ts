@@ -1,5 +1,5 @@
 import { assertEquals } from "../shared/testing.ts";
-import { isLive, nextWorkerState } from "./worker_state.ts";
+import { nextWorkerState } from "./worker_state.ts";
 
 Deno.test("a worker goes starting → loading → idle ⇄ busy → stopping → stopped", () => {
   assertEquals(nextWorkerState("starting", "listening"), "loading");
@@ -20,6 +20,4 @@ Deno.test("an unexpected exit fails the worker; only a restart leaves failed; st
   assertEquals(nextWorkerState("stopped", "stop"), null);
   assertEquals(nextWorkerState("stopped", "restart"), null);
   assertEquals(nextWorkerState("loading", "acquire"), null);
-  assertEquals(isLive("stopping"), true);
-  assertEquals(isLive("failed"), false);
 });

@@ -55,11 +55,6 @@ export const WorkerInfo = z.object({
 /** What a hive knows about one of its workers. */
 export type WorkerInfo = z.infer<typeof WorkerInfo>;
 
-/** List of a hive's workers. */
-export const WorkerList = z.object({ workers: z.array(WorkerInfo) });
-/** List of a hive's workers. */
-export type WorkerList = z.infer<typeof WorkerList>;
-
 /** The worker's call to its hive once the model is loaded. */
 export const WorkerReady = z.object({ worker_id: WorkerId, url: z.url() });
 /** The worker's call to its hive once the model is loaded. */
