@@ -25,6 +25,16 @@ if (Deno.args[0] === "--serve") {
 }
 
 const mb = Number(Deno.args[0] ?? 512);
+const ROUNDS = 5;
+
+/** One way of downloading the file to the destination, timed. */
+interface Contender {
+  name: string;
+  bytesPerSecond(): Promise<number>;
+}
+
+const best = (xs: number[]) => Math.max(...xs);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const root = await Deno.makeTempDir({ prefix: "rbee-bench-pull-" });
 let server: Deno.ChildProcess | null = null;
 try {
@@ -44,43 +54,49 @@ try {
   const ref = parseModelRef(`hf:${REPO}`) as HfModelRef;
   const [file] = await listModelFiles(hub, ref, COMMIT);
 
-  const rbee: number[] = [];
-  const curl: number[] = [];
-  // rbee verifies as it downloads; curl piped through sha256sum is the like-for-like comparison.
-  const curlVerify: number[] = [];
+  const fileUrl = `${url}/${REPO}/resolve/${COMMIT}/model.bin`;
+  const dest = join(root, "download.bin");
   let peakRss = 0;
   const rssBefore = rssBytes();
-  for (let round = 0; round < 3; round++) {
-    const dest = join(root, `rbee-${round}.bin`);
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes())), 50);
-    const t0 = performance.now();
-    await downloadFile(hub, ref, COMMIT, file, dest);
-    rbee.push(size / ((performance.now() - t0) / 1000));
-    clearInterval(sampler);
-    await Deno.remove(dest);
-    curl.push(await curlSpeed(`${url}/${REPO}/resolve/${COMMIT}/model.bin`, join(root, "curl.bin")));
-    await Deno.remove(join(root, "curl.bin"));
-    curlVerify.push(
-      await curlVerifySpeed(`${url}/${REPO}/resolve/${COMMIT}/model.bin`, join(root, "curl.bin"), size),
-    );
-    await Deno.remove(join(root, "curl.bin"));
+  const contenders: Contender[] = [
+    {
+      name: "rbee (sha256 + resume + watchdog)",
+      async bytesPerSecond() {
+        const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes())), 50);
+        const t0 = performance.now();
+        await downloadFile(hub, ref, COMMIT, file, dest);
+        clearInterval(sampler);
+        return size / ((performance.now() - t0) / 1000);
+      },
+    },
+    { name: "curl -o", bytesPerSecond: () => curlSpeed(fileUrl, dest) },
+    // rbee verifies as it downloads: curl through sha256sum is the like-for-like pipeline.
+    { name: "curl | tee | sha256sum", bytesPerSecond: () => curlVerifySpeed(fileUrl, dest, size) },
+  ];
+  const speeds = new Map<Contender, number[]>(contenders.map((c) => [c, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Each round starts with another contender, and from flushed disk writes, so that
+    // the page cache and the disk treat them alike.
+    for (let i = 0; i < contenders.length; i++) {
+      const contender = contenders[(round + i) % contenders.length];
+      await new Deno.Command("sync").output();
+      speeds.get(contender)!.push(await contender.bytesPerSecond());
+      await Deno.remove(dest);
+    }
   }
-  const best = (xs: number[]) => Math.max(...xs);
-  const mbps = (x: number) => (x / 1e6).toFixed(0).padStart(6);
-  console.log(`file: ${mb} MiB, 3 rounds each, best of 3, both writing to the same disk`);
+  const mbps = (x: number) => (x / 1e6).toFixed(0).padStart(5);
+  console.log(`file: ${mb} MiB, ${ROUNDS} rounds, each writing to the same disk; MB/s:`);
+  console.log(`${"".padEnd(34)}  best median  rounds`);
+  for (const [c, xs] of speeds) {
+    console.log(`${c.name.padEnd(34)} ${mbps(best(xs))}  ${mbps(median(xs))}  ${xs.map(mbps).join(",")}`);
+  }
+  const [rbee, curl, curlVerify] = contenders.map((c) => speeds.get(c)!);
+  const pct = (a: number, b: number) => `${(a / b * 100).toFixed(0)}%`;
   console.log(
-    `rbee (sha256 + resume + watchdog): ${mbps(best(rbee))} MB/s   rounds ${rbee.map(mbps).join(",")}`,
+    `rbee / curl -o: best ${pct(best(rbee), best(curl))}, median ${pct(median(rbee), median(curl))} ` +
+      `(target >= 90%)`,
   );
-  console.log(
-    `curl -o                          : ${mbps(best(curl))} MB/s   rounds ${curl.map(mbps).join(",")}`,
-  );
-  console.log(
-    `curl | tee | sha256sum          : ${mbps(best(curlVerify))} MB/s   rounds ${
-      curlVerify.map(mbps).join(",")
-    }`,
-  );
-  console.log(`ratio rbee/curl: ${(best(rbee) / best(curl) * 100).toFixed(0)}% (target >= 90%)`);
-  console.log(`ratio rbee/(curl + sha256sum): ${(best(rbee) / best(curlVerify) * 100).toFixed(0)}%`);
+  console.log(`rbee / curl | tee | sha256sum: best ${pct(best(rbee), best(curlVerify))}`);
   console.log(
     `peak RSS during rbee's downloads: ${(peakRss / 1e6).toFixed(0)} MB ` +
       `(before: ${(rssBefore / 1e6).toFixed(0)} MB; file: ${(size / 1e6).toFixed(0)} MB)`,

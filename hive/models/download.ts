@@ -13,7 +13,8 @@ import { dirname } from "node:path";
 import { RbeeError } from "../../shared/errors.ts";
 import { formatModelRef, type HfModelRef } from "../../shared/model_ref.ts";
 import { type Hub, type HubFile, hubGet, resolveUrl, unreachable } from "./hub_client.ts";
-import { DiskError, WriteBatch } from "./write_batch.ts";
+import { readBlocks } from "./block_reader.ts";
+import { DiskError, writeFully } from "./disk_write.ts";
 import { Watchdog } from "./stall_watchdog.ts";
 
 /** How hard a download tries. */
@@ -186,7 +187,7 @@ export function checkDownload(
   return null;
 }
 
-/** Streams the body into `part` (appending after `offset`); returns the part's size. */
+/** Streams the body into `part` (appending after `offset`), hashing it; returns the part's size. */
 async function receive(
   res: Response,
   part: string,
@@ -197,35 +198,27 @@ async function receive(
   watchdog: Watchdog,
 ): Promise<number> {
   let done = offset;
-  const out = await Deno.open(part, {
+  using out = await Deno.open(part, {
     write: true,
     create: true,
     append: offset > 0,
     truncate: offset === 0,
   });
-  // Chunks are gathered into 1 MiB writes (fewer syscalls); the pipe's queue of up to 64
-  // chunks lets the network keep reading while a batch is written.
-  const batch = new WriteBatch(out);
-  const sink = new WritableStream<Uint8Array>({
-    async write(chunk) {
+  // What arrived before a failure is still written: the next attempt resumes after it.
+  await readBlocks(res.body ?? ReadableStream.from([]), {
+    received(bytes) {
       watchdog.kick();
-      if (done + chunk.length > file.size) {
+      done += bytes;
+      if (done > file.size) {
         throw new RbeeError("CHECKSUM_MISMATCH", `Download of '${file.path}' is longer than the hub listed`);
       }
-      hash.update(chunk);
-      done += chunk.length;
-      await batch.add(chunk);
       opts.onProgress?.({ stage: "downloading", bytes_done: done, bytes_total: file.size });
     },
-    close: () => batch.flush(),
-  }, new CountQueuingStrategy({ highWaterMark: 64 }));
-  try {
-    await (res.body ?? ReadableStream.from([])).pipeTo(sink);
-  } finally {
-    // What arrived before a failure is kept: the next attempt resumes after it.
-    await batch.flush().catch(() => {});
-    out.close();
-  }
+    async block(bytes) {
+      hash.update(bytes);
+      await writeFully(out, bytes);
+    },
+  });
   if (done < file.size) {
     throw new RbeeError(
       "HUB_UNREACHABLE",
@@ -247,7 +240,10 @@ async function restart(part: string): Promise<0> {
 
 async function hashFile(path: string, hash: Hash): Promise<void> {
   // The readable closes the file when it ends.
-  for await (const chunk of (await Deno.open(path)).readable) hash.update(chunk);
+  await readBlocks((await Deno.open(path)).readable, {
+    received() {},
+    block: (bytes) => void hash.update(bytes),
+  });
 }
 
 async function sizeOf(path: string): Promise<number | null> {

@@ -1,0 +1,107 @@
+/**
+ * Reading a large body in fixed-size blocks, for downloads: the stream's bytes are
+ * gathered in a block; each full block is handed on (to be hashed, then written in the
+ * background) while the next one fills in a second buffer. Memory stays at two blocks
+ * whatever the body's size.
+ *
+ * Why it is built this way (measured with `deno task bench:pull` on 2 cores):
+ * - Byte streams (fetch bodies, files) are read with a BYOB reader into one reused
+ *   landing buffer, so no read allocates; the default reader allocates a chunk per read
+ *   and costs about a third more CPU.
+ * - The bytes are copied from the landing buffer into the block rather than read into
+ *   the block directly, because a failed BYOB read takes its buffer with it: what arrived
+ *   before a dropped connection must survive to be written, for the resume.
+ * - Deno writes files on another thread; with two blocks, that write overlaps hashing
+ *   and reading the next block instead of leaving the reader idle.
+ */
+
+/** 1 MiB: larger writes beat smaller ones, and a block still fits the CPU's cache when hashed. */
+export const BLOCK_SIZE = 1024 * 1024;
+
+/** Where {@link readBlocks} sends what it reads. */
+export interface BlockSink {
+  /** After every read, with its size: for stall watchdogs, limits and progress (may throw). */
+  received(bytes: number): void;
+  /**
+   * A full block, or the last part of the body. Its bytes stay untouched until the
+   * returned promise settles, and the next block is handed on only after that, so a sink
+   * may hash synchronously and write in the background, in order.
+   */
+  block(bytes: Uint8Array): void | Promise<void>;
+}
+
+/**
+ * Reads `body` to its end in blocks of `blockSize`. When reading fails (or `received`
+ * throws), the bytes already read are still handed to `block` before the error is
+ * rethrown, so a download can resume after them; the stream is cancelled.
+ */
+export async function readBlocks(
+  body: ReadableStream<Uint8Array>,
+  sink: BlockSink,
+  blockSize = BLOCK_SIZE,
+): Promise<void> {
+  const source = openSource(body);
+  const handOn = async (bytes: Uint8Array) => await sink.block(bytes);
+  let filling = new Uint8Array(blockSize);
+  let spare = new Uint8Array(blockSize);
+  let used = 0;
+  // The previous block's hand-on (its write); its rejection is awaited, not lost.
+  let previous: Promise<void> = Promise.resolve();
+  try {
+    for (let bytes = await source.next(); bytes; bytes = await source.next()) {
+      sink.received(bytes.length);
+      for (let at = 0; at < bytes.length;) {
+        const n = Math.min(bytes.length - at, filling.length - used);
+        filling.set(bytes.subarray(at, at + n), used);
+        used += n;
+        at += n;
+        if (used === filling.length) {
+          await previous; // The spare buffer is free once its block is done with.
+          previous = handOn(filling);
+          previous.catch(() => {});
+          [filling, spare] = [spare, filling];
+          used = 0;
+        }
+      }
+    }
+    await previous;
+  } catch (err) {
+    await previous.catch(() => {});
+    if (used > 0) await handOn(filling.subarray(0, used)).catch(() => {});
+    await source.cancel(err).catch(() => {});
+    throw err;
+  }
+  if (used > 0) await sink.block(filling.subarray(0, used));
+}
+
+/** The next bytes of a stream (valid until the next call), or null at its end. */
+interface Source {
+  next(): Promise<Uint8Array | null>;
+  cancel(reason: unknown): Promise<void>;
+}
+
+/** A BYOB read takes this buffer over and gives it back filled; big enough for any one read. */
+const LANDING_SIZE = 256 * 1024;
+
+function openSource(body: ReadableStream<Uint8Array>): Source {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    const reader = body.getReader(); // Not a byte stream: it hands out its own chunks.
+    return {
+      next: async () => (await reader.read()).value ?? null,
+      cancel: (reason) => reader.cancel(reason),
+    };
+  }
+  let landing = new Uint8Array(LANDING_SIZE);
+  return {
+    async next() {
+      const { value, done } = await byob.read(landing);
+      if (!value) throw new Error("The stream was cancelled while it was read");
+      landing = new Uint8Array(value.buffer);
+      return done ? null : value;
+    },
+    cancel: (reason) => byob.cancel(reason),
+  };
+}
