@@ -2,11 +2,14 @@
  * `deno task bench:pull [MB]`: downloads a large synthetic LFS file (default 512 MB,
  * generated here) from a local hub in another process, with rbee's downloader
  * (resume support, sha256 verification, stall watchdog) and with `curl`, and prints
- * both speeds, their ratio, and the peak memory of this process during rbee's download.
+ * their speeds (best and median of 5 rounds), their ratio, the peak memory of this
+ * process during rbee's downloads, and the CPU time each spends per MiB, the hub's
+ * included: where the machine has no idle core, that decides the speeds.
  *
  * Target: at least 90% of curl's throughput, with memory independent of file size.
  */
 import { createHash } from "node:crypto";
+import process from "node:process";
 import { join } from "node:path";
 import { downloadFile } from "../hive/models/download.ts";
 import { hubFromEnv, listModelFiles } from "../hive/models/hub_client.ts";
@@ -27,10 +30,18 @@ if (Deno.args[0] === "--serve") {
 const mb = Number(Deno.args[0] ?? 512);
 const ROUNDS = 5;
 
-/** One way of downloading the file to the destination, timed. */
+/** One way of downloading the file to the destination. */
 interface Contender {
   name: string;
-  bytesPerSecond(): Promise<number>;
+  /** Downloads once: bytes per second, and the CPU seconds its own processes spent. */
+  run(): Promise<{ speed: number; cpuSeconds: number }>;
+}
+
+/** One download's figures; CPU in ms per MiB. */
+interface Round {
+  speed: number;
+  cpu: number;
+  hubCpu: number;
 }
 
 const best = (xs: number[]) => Math.max(...xs);
@@ -61,42 +72,60 @@ try {
   const contenders: Contender[] = [
     {
       name: "rbee (sha256 + resume + watchdog)",
-      async bytesPerSecond() {
+      async run() {
         const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes())), 50);
+        const cpu0 = cpuSecondsOfSelf();
         const t0 = performance.now();
         await downloadFile(hub, ref, COMMIT, file, dest);
+        const seconds = (performance.now() - t0) / 1000;
         clearInterval(sampler);
-        return size / ((performance.now() - t0) / 1000);
+        return { speed: size / seconds, cpuSeconds: cpuSecondsOfSelf() - cpu0 };
       },
     },
-    { name: "curl -o", bytesPerSecond: () => curlSpeed(fileUrl, dest) },
+    { name: "curl -o", run: () => curlRun(fileUrl, dest) },
     // rbee verifies as it downloads: curl through sha256sum is the like-for-like pipeline.
-    { name: "curl | tee | sha256sum", bytesPerSecond: () => curlVerifySpeed(fileUrl, dest, size) },
+    { name: "curl | tee | sha256sum", run: () => curlVerifyRun(fileUrl, dest, size) },
   ];
-  const speeds = new Map<Contender, number[]>(contenders.map((c) => [c, []]));
+  const rounds = new Map<Contender, Round[]>(contenders.map((c) => [c, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Each round starts with another contender, and from flushed disk writes, so that
     // the page cache and the disk treat them alike.
     for (let i = 0; i < contenders.length; i++) {
       const contender = contenders[(round + i) % contenders.length];
       await new Deno.Command("sync").output();
-      speeds.get(contender)!.push(await contender.bytesPerSecond());
+      const hub0 = cpuSecondsOf(server.pid);
+      const { speed, cpuSeconds } = await contender.run();
+      const perMiB = (cpuS: number) => cpuS * 1000 / mb;
+      rounds.get(contender)!.push({
+        speed,
+        cpu: perMiB(cpuSeconds),
+        hubCpu: perMiB(cpuSecondsOf(server.pid) - hub0),
+      });
       await Deno.remove(dest);
     }
   }
   const mbps = (x: number) => (x / 1e6).toFixed(0).padStart(5);
-  console.log(`file: ${mb} MiB, ${ROUNDS} rounds, each writing to the same disk; MB/s:`);
-  console.log(`${"".padEnd(34)}  best median  rounds`);
-  for (const [c, xs] of speeds) {
-    console.log(`${c.name.padEnd(34)} ${mbps(best(xs))}  ${mbps(median(xs))}  ${xs.map(mbps).join(",")}`);
+  const ms = (x: number) => x.toFixed(2).padStart(5);
+  console.log(
+    `file: ${mb} MiB, ${ROUNDS} rounds, each writing to the same disk; ${navigator.hardwareConcurrency} CPUs`,
+  );
+  console.log(`${"".padEnd(34)}   MB/s: best median   CPU ms/MiB: own   hub   MB/s by round`);
+  for (const [c, rs] of rounds) {
+    const speeds = rs.map((r) => r.speed);
+    console.log(
+      `${c.name.padEnd(34)}        ${mbps(best(speeds))}  ${mbps(median(speeds))}` +
+        `               ${ms(median(rs.map((r) => r.cpu)))} ${ms(median(rs.map((r) => r.hubCpu)))}   ` +
+        speeds.map(mbps).join(","),
+    );
   }
-  const [rbee, curl, curlVerify] = contenders.map((c) => speeds.get(c)!);
+  const [rbee, curl, curlVerify] = contenders.map((c) => rounds.get(c)!.map((r) => r.speed));
   const pct = (a: number, b: number) => `${(a / b * 100).toFixed(0)}%`;
   console.log(
     `rbee / curl -o: best ${pct(best(rbee), best(curl))}, median ${pct(median(rbee), median(curl))} ` +
       `(target >= 90%)`,
   );
   console.log(`rbee / curl | tee | sha256sum: best ${pct(best(rbee), best(curlVerify))}`);
+  console.log(`sha256 alone, in memory, on this CPU: ${ms(sha256MsPerMiB())} ms/MiB`);
   console.log(
     `peak RSS during rbee's downloads: ${(peakRss / 1e6).toFixed(0)} MB ` +
       `(before: ${(rssBefore / 1e6).toFixed(0)} MB; file: ${(size / 1e6).toFixed(0)} MB)`,
@@ -125,21 +154,64 @@ async function writeSynthetic(path: string, size: number): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Bytes/s of curl writing the file while sha256sum hashes the same stream, by wall clock. */
-async function curlVerifySpeed(url: string, dest: string, size: number): Promise<number> {
-  const t0 = performance.now();
-  const out = await new Deno.Command("bash", {
-    args: ["-c", 'set -o pipefail; curl -s "$1" | tee "$2" | sha256sum >/dev/null', "bench", url, dest],
-  }).output();
-  if (!out.success) throw new Error(`curl | sha256sum failed: ${new TextDecoder().decode(out.stderr)}`);
-  return size / ((performance.now() - t0) / 1000);
+/** curl writing the file; its own speed figure, and its CPU time as bash's `times` reports it. */
+async function curlRun(url: string, dest: string): Promise<{ speed: number; cpuSeconds: number }> {
+  const [speed, children] = await bashLines(
+    'curl -s -o "$2" -w "%{speed_download}\\n" "$1"; times',
+    url,
+    dest,
+  );
+  return { speed: Number(speed), cpuSeconds: timesSeconds(children) };
 }
 
-async function curlSpeed(url: string, dest: string): Promise<number> {
-  const out = await new Deno.Command("curl", { args: ["-s", "-o", dest, "-w", "%{speed_download}", url] })
+/** curl writing the file while sha256sum hashes the same stream, by wall clock. */
+async function curlVerifyRun(
+  url: string,
+  dest: string,
+  size: number,
+): Promise<{ speed: number; cpuSeconds: number }> {
+  const t0 = performance.now();
+  const [children] = await bashLines(
+    'set -o pipefail; curl -s "$1" | tee "$2" | sha256sum >/dev/null; times',
+    url,
+    dest,
+  );
+  return { speed: size / ((performance.now() - t0) / 1000), cpuSeconds: timesSeconds(children) };
+}
+
+/** Runs a bash script with arguments; returns its output lines but the one `times` gives for the shell itself. */
+async function bashLines(script: string, ...args: string[]): Promise<string[]> {
+  const out = await new Deno.Command("bash", { args: ["-c", `set -e; ${script}`, "bench", ...args] })
     .output();
-  if (!out.success) throw new Error(`curl failed: ${new TextDecoder().decode(out.stderr)}`);
-  return Number(new TextDecoder().decode(out.stdout));
+  if (!out.success) throw new Error(`'${script}' failed: ${new TextDecoder().decode(out.stderr)}`);
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  return [...lines.slice(0, -2), lines.at(-1)!];
+}
+
+/** User + system seconds from a line of bash's `times`, such as `0m0.012s 0m0.290s`. */
+function timesSeconds(line: string): number {
+  return [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+}
+
+function cpuSecondsOfSelf(): number {
+  const usage = process.resourceUsage();
+  return (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+}
+
+/** User + system seconds of a process so far, from /proc (in clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function sha256MsPerMiB(): number {
+  const block = new Uint8Array(1024 * 1024).fill(1);
+  const hash = createHash("sha256");
+  const t0 = performance.now();
+  for (let i = 0; i < 256; i++) hash.update(block);
+  hash.digest();
+  return (performance.now() - t0) / 256;
 }
 
 function rssBytes(): number {
