@@ -76,5 +76,6 @@ onShutdownSignal(async (signal) => {
   log.info("Stopping workers", { signal });
   await supervisor.stopAll();
   await Promise.race([daemon.close(), new Promise((r) => setTimeout(r, 2000))]);
+  await models.close?.();
   Deno.exit(0);
 });

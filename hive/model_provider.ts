@@ -120,6 +120,8 @@ export function createModelProvider(
       log.info("Model removed", { model: ref, dtypes, stopped_workers: users.length });
       return { ref, dtypes, stopped_workers: users.map((w) => w.id) };
     },
+    // Closing folds SQLite's write-ahead log into hive.db and removes it.
+    close: () => catalog.then((cat) => cat.close(), () => {}),
   };
 }
 

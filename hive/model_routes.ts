@@ -41,6 +41,8 @@ export interface ModelProvider {
   show?(ref: string, dtype?: ModelDtype): Promise<ModelInfo>;
   /** Removes the model in `dtype`, or in every precision installed. */
   remove?(ref: string, force: boolean, dtype?: ModelDtype): Promise<RemoveModelResult>;
+  /** Closes the catalog, on shutdown. */
+  close?(): Promise<void>;
 }
 
 /** Routes under `/v1/models`. */

@@ -113,5 +113,9 @@ Deno.test("a q8 pull fetches only the q8 variant, and a q8 worker loads and runs
       shown.files.map((f: { path: string }) => f.path).includes("onnx/model_quantized.onnx"),
       true,
     );
+
+    // A graceful stop closes the catalog: its write-ahead log is folded into hive.db.
+    assertEquals((await hive.stop(10_000)).code, 0);
+    assertEquals(entries(world.home).filter((name) => name.startsWith("hive.db")), ["hive.db"]);
   });
 });
