@@ -14,20 +14,28 @@ import { join } from "node:path";
 import { downloadFile } from "../hive/models/download.ts";
 import { hubFromEnv, listModelFiles } from "../hive/models/hub_client.ts";
 import { type HfModelRef, parseModelRef } from "../shared/model_ref.ts";
-import { startFakeHub } from "../tests/support/fake_hub.ts";
+import { type FaultHook, startFakeHub } from "../tests/support/fake_hub.ts";
 
 const COMMIT = "b".repeat(40);
 const REPO = "bench/synthetic";
 
 if (Deno.args[0] === "--serve") {
-  // Child mode: serve the folder and say where.
-  const root = Deno.args[1];
-  const hub = await startFakeHub({ root });
+  // Child mode: serve the folder (at most `linkMBps` MB/s per download, when given) and say where.
+  const [root, linkMBps] = Deno.args.slice(1);
+  const hub = await startFakeHub({
+    root,
+    faults: linkMBps ? pacedDownloads(Number(linkMBps) * 1e6) : undefined,
+  });
   console.log(hub.url);
   await new Promise(() => {});
 }
 
-const mb = Number(Deno.args[0] ?? 512);
+const USAGE = `Usage: deno task bench:pull [MiB] [--link MB/s]
+
+Downloads a synthetic file of MiB mebibytes (default 512) from a local hub with rbee, curl
+and curl | tee | sha256sum, 5 rounds each. --link paces the hub to that many MB/s per
+download, as a network link would (default: as fast as it can).`;
+const { mb, linkMBps } = parseArgs(Deno.args);
 const ROUNDS = 5;
 
 /** One way of downloading the file to the destination. */
@@ -56,7 +64,14 @@ try {
   };
   await Deno.writeTextFile(join(root, "MANIFEST.json"), JSON.stringify(manifest));
   server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--serve", root],
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--serve",
+      root,
+      ...(linkMBps ? [String(linkMBps)] : []),
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -136,6 +151,45 @@ try {
     await server.status;
   }
   await Deno.remove(root, { recursive: true });
+}
+
+function parseArgs(args: string[]): { mb: number; linkMBps: number | null } {
+  const positive = (text: string | undefined) => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) {
+      console.error(USAGE);
+      Deno.exit(2);
+    }
+    return n;
+  };
+  const link = args.indexOf("--link");
+  const rest = link >= 0 ? args.filter((_, i) => i !== link && i !== link + 1) : args;
+  if (args.includes("--help") || rest.length > 1) {
+    console.log(USAGE);
+    Deno.exit(rest.length > 1 ? 2 : 0);
+  }
+  return { mb: rest.length ? positive(rest[0]) : 512, linkMBps: link >= 0 ? positive(args[link + 1]) : null };
+}
+
+/** A hub hook that sends each download's body no faster than `bytesPerSecond`. */
+function pacedDownloads(bytesPerSecond: number): FaultHook {
+  return async (req, next) => {
+    const res = await next();
+    if (!res.body || !req.path.includes("/resolve/")) return res;
+    const start = performance.now();
+    let sent = 0;
+    const body = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        async transform(chunk, controller) {
+          sent += chunk.length;
+          const wait = start + sent / bytesPerSecond * 1000 - performance.now();
+          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
 }
 
 /** Writes `size` pseudo-random bytes in 1 MiB blocks; returns their sha256. */
