@@ -1,23 +1,30 @@
 /**
- * `deno task bench:pull [MB]`: downloads a large synthetic LFS file (default 512 MB,
- * generated here) from a local hub in another process, with rbee's downloader
- * (resume support, sha256 verification, stall watchdog) and with `curl`, and prints
- * their speeds (best and median of 5 rounds), their ratio, the peak memory of this
- * process during rbee's downloads, and the CPU time each spends per MiB, the hub's
- * included: where the machine has no idle core, that decides the speeds.
+ * `deno task bench:pull [MiB] [--link MB/s]`: a synthetic repository in the ONNX layout
+ * whose graph is a large file (default 512 MiB, generated here) is served by a local hub
+ * in another process, and downloaded by:
+ * - a real hive (`POST /v1/models/pull`: resolve, download, sha256, install), as users pull;
+ * - rbee's downloader alone, in this process (resume support, sha256, stall watchdog);
+ * - `curl -o`, and `curl | tee | sha256sum` (the like-for-like download-and-verify).
+ * It prints their speeds (best and median of 5 rounds), the CPU each spends per MiB (the
+ * hub's too: where the machine has no idle core, that decides the speeds) and peak memory.
  *
  * Target: at least 90% of curl's throughput, with memory independent of file size.
  */
 import { createHash } from "node:crypto";
 import process from "node:process";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { downloadFile } from "../hive/models/download.ts";
 import { hubFromEnv, listModelFiles } from "../hive/models/hub_client.ts";
 import { type HfModelRef, parseModelRef } from "../shared/model_ref.ts";
-import { type FaultHook, startFakeHub } from "../tests/support/fake_hub.ts";
+import { type FaultHook, type MirrorFile, startFakeHub } from "../tests/support/fake_hub.ts";
+import { pullOnHive, startHive } from "../tests/support/hive_process.ts";
+import type { DaemonChild } from "../shared/child.ts";
 
 const COMMIT = "b".repeat(40);
 const REPO = "bench/synthetic";
+const MODEL = `hf:${REPO}`;
+/** The large file: the graph of a transformers.js ONNX layout, so the hive accepts the repository. */
+const GRAPH = "onnx/model.onnx";
 
 if (Deno.args[0] === "--serve") {
   // Child mode: serve the folder (at most `linkMBps` MB/s per download, when given) and say where.
@@ -38,11 +45,13 @@ download, as a network link would (default: as fast as it can).`;
 const { mb, linkMBps } = parseArgs(Deno.args);
 const ROUNDS = 5;
 
-/** One way of downloading the file to the destination. */
+/** One way of downloading the file. */
 interface Contender {
   name: string;
   /** Downloads once: bytes per second, and the CPU seconds its own processes spent. */
   run(): Promise<{ speed: number; cpuSeconds: number }>;
+  /** Removes what `run` wrote, untimed. */
+  cleanUp(): Promise<void>;
 }
 
 /** One download's figures; CPU in ms per MiB. */
@@ -56,12 +65,12 @@ const best = (xs: number[]) => Math.max(...xs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const root = await Deno.makeTempDir({ prefix: "rbee-bench-pull-" });
 let server: Deno.ChildProcess | null = null;
+let hive: DaemonChild | null = null;
+const hiveLog: string[] = [];
 try {
   const size = mb * 1024 * 1024;
-  const sha256 = await writeSynthetic(join(root, ...REPO.split("/"), "resolve", "main", "model.bin"), size);
-  const manifest = {
-    repos: [{ id: REPO, commit: COMMIT, files: [{ path: "model.bin", size, sha256, lfs: true }] }],
-  };
+  const files = await writeSyntheticRepo(join(root, ...REPO.split("/"), "resolve", "main"), size);
+  const manifest = { repos: [{ id: REPO, commit: COMMIT, files }] };
   await Deno.writeTextFile(join(root, "MANIFEST.json"), JSON.stringify(manifest));
   server = new Deno.Command(Deno.execPath(), {
     args: [
@@ -70,23 +79,45 @@ try {
       new URL(import.meta.url).pathname,
       "--serve",
       root,
-      ...(linkMBps ? [String(linkMBps)] : []),
+      ...(linkMBps ? [`${linkMBps}`] : []),
     ],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
   const url = await firstLine(server.stdout);
   const hub = hubFromEnv({ HF_ENDPOINT: url });
-  const ref = parseModelRef(`hf:${REPO}`) as HfModelRef;
-  const [file] = await listModelFiles(hub, ref, COMMIT);
-
-  const fileUrl = `${url}/${REPO}/resolve/${COMMIT}/model.bin`;
+  const ref = parseModelRef(MODEL) as HfModelRef;
+  const file = (await listModelFiles(hub, ref, COMMIT)).find((f) => f.path === GRAPH)!;
+  const fileUrl = `${url}/${REPO}/resolve/${COMMIT}/${GRAPH}`;
   const dest = join(root, "download.bin");
+  // A real hive, started as `deno task hive` starts it (same permissions), with its own home.
+  const running = hive = await startHive(join(root, "rbee-home"), url, hiveLog);
+  const hiveRssBefore = memoryOf(running.pid).rss;
   let peakRss = 0;
   const rssBefore = rssBytes();
+
   const contenders: Contender[] = [
     {
-      name: "rbee (sha256 + resume + watchdog)",
+      name: "rbee-hive pull (resolve to install)",
+      async run() {
+        const cpu0 = cpuSecondsOf(running.pid);
+        const t0 = performance.now();
+        const outcome = await pullOnHive(running.url, { model: MODEL });
+        const seconds = (performance.now() - t0) / 1000;
+        if (outcome.event !== "done") {
+          throw new Error(`The hive's pull ended with ${JSON.stringify(outcome)}`);
+        }
+        return { speed: size / seconds, cpuSeconds: cpuSecondsOf(running.pid) - cpu0 };
+      },
+      async cleanUp() {
+        const res = await fetch(`${running.url}/v1/models?model=${encodeURIComponent(MODEL)}`, {
+          method: "DELETE",
+        });
+        if (!res.ok) throw new Error(`Removing the model failed: ${res.status} ${await res.text()}`);
+      },
+    },
+    {
+      name: "rbee downloader alone (in-process)",
       async run() {
         const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes())), 50);
         const cpu0 = cpuSecondsOfSelf();
@@ -96,10 +127,15 @@ try {
         clearInterval(sampler);
         return { speed: size / seconds, cpuSeconds: cpuSecondsOfSelf() - cpu0 };
       },
+      cleanUp: () => Deno.remove(dest),
     },
-    { name: "curl -o", run: () => curlRun(fileUrl, dest) },
+    { name: "curl -o", run: () => curlRun(fileUrl, dest), cleanUp: () => Deno.remove(dest) },
     // rbee verifies as it downloads: curl through sha256sum is the like-for-like pipeline.
-    { name: "curl | tee | sha256sum", run: () => curlVerifyRun(fileUrl, dest, size) },
+    {
+      name: "curl | tee | sha256sum",
+      run: () => curlVerifyRun(fileUrl, dest, size),
+      cleanUp: () => Deno.remove(dest),
+    },
   ];
   const rounds = new Map<Contender, Round[]>(contenders.map((c) => [c, []]));
   for (let round = 0; round < ROUNDS; round++) {
@@ -111,41 +147,43 @@ try {
       const hub0 = cpuSecondsOf(server.pid);
       const { speed, cpuSeconds } = await contender.run();
       const perMiB = (cpuS: number) => cpuS * 1000 / mb;
-      rounds.get(contender)!.push({
-        speed,
-        cpu: perMiB(cpuSeconds),
-        hubCpu: perMiB(cpuSecondsOf(server.pid) - hub0),
-      });
-      await Deno.remove(dest);
+      const hubCpu = perMiB(cpuSecondsOf(server.pid) - hub0);
+      rounds.get(contender)!.push({ speed, cpu: perMiB(cpuSeconds), hubCpu });
+      await contender.cleanUp();
     }
   }
+
   const mbps = (x: number) => (x / 1e6).toFixed(0).padStart(5);
   const ms = (x: number) => x.toFixed(2).padStart(5);
-  console.log(
-    `file: ${mb} MiB, ${ROUNDS} rounds, each writing to the same disk; ${navigator.hardwareConcurrency} CPUs`,
-  );
-  console.log(`${"".padEnd(34)}   MB/s: best median   CPU ms/MiB: own   hub   MB/s by round`);
+  const link = linkMBps ? `a link paced to ${linkMBps} MB/s` : "loopback at full speed";
+  console.log(`file: ${mb} MiB over ${link}, ${ROUNDS} rounds; ${navigator.hardwareConcurrency} CPUs`);
+  console.log(`${"".padEnd(36)} MB/s: best median   CPU ms/MiB: own   hub   MB/s by round`);
   for (const [c, rs] of rounds) {
     const speeds = rs.map((r) => r.speed);
     console.log(
-      `${c.name.padEnd(34)}        ${mbps(best(speeds))}  ${mbps(median(speeds))}` +
+      `${c.name.padEnd(36)}      ${mbps(best(speeds))}  ${mbps(median(speeds))}` +
         `               ${ms(median(rs.map((r) => r.cpu)))} ${ms(median(rs.map((r) => r.hubCpu)))}   ` +
         speeds.map(mbps).join(","),
     );
   }
-  const [rbee, curl, curlVerify] = contenders.map((c) => rounds.get(c)!.map((r) => r.speed));
+  const [hivePull, alone, curl, curlVerify] = contenders.map((c) => rounds.get(c)!.map((r) => r.speed));
   const pct = (a: number, b: number) => `${(a / b * 100).toFixed(0)}%`;
-  console.log(
-    `rbee / curl -o: best ${pct(best(rbee), best(curl))}, median ${pct(median(rbee), median(curl))} ` +
-      `(target >= 90%)`,
-  );
-  console.log(`rbee / curl | tee | sha256sum: best ${pct(best(rbee), best(curlVerify))}`);
+  const ratio = (xs: number[]) =>
+    `best ${pct(best(xs), best(curl))}, median ${pct(median(xs), median(curl))}`;
+  console.log(`rbee-hive pull / curl -o: ${ratio(hivePull)} (target >= 90%)`);
+  console.log(`rbee downloader / curl -o: ${ratio(alone)}`);
+  console.log(`rbee-hive pull / curl | tee | sha256sum: best ${pct(best(hivePull), best(curlVerify))}`);
   console.log(`sha256 alone, in memory, on this CPU: ${ms(sha256MsPerMiB())} ms/MiB`);
+  const mB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
   console.log(
-    `peak RSS during rbee's downloads: ${(peakRss / 1e6).toFixed(0)} MB ` +
-      `(before: ${(rssBefore / 1e6).toFixed(0)} MB; file: ${(size / 1e6).toFixed(0)} MB)`,
+    `peak RSS: hive ${mB(memoryOf(running.pid).peak)} (${mB(hiveRssBefore)} before its first pull), ` +
+      `in-process downloader ${mB(peakRss)} (${mB(rssBefore)} before); file: ${mB(size)}`,
   );
+} catch (err) {
+  if (hiveLog.length) console.error(hiveLog.slice(-20).join("\n"));
+  throw err;
 } finally {
+  await hive?.stop(5000);
   if (server) {
     server.kill("SIGTERM");
     await server.status;
@@ -190,6 +228,22 @@ function pacedDownloads(bytesPerSecond: number): FaultHook {
     );
     return new Response(body, { status: res.status, headers: res.headers });
   };
+}
+
+/** Writes a repository in the ONNX layout with a `size`-byte graph; returns the manifest's files. */
+async function writeSyntheticRepo(dir: string, size: number): Promise<MirrorFile[]> {
+  const small = { "config.json": '{"model_type":"llama"}', "tokenizer.json": "{}" };
+  for (const [path, text] of Object.entries(small)) {
+    await writeFileIn(dir, path, new TextEncoder().encode(text));
+  }
+  const sha256 = await writeSynthetic(join(dir, GRAPH), size);
+  const smallFiles = Object.entries(small).map(([path, text]) => ({ path, size: text.length, lfs: false }));
+  return [...smallFiles, { path: GRAPH, size, sha256, lfs: true }];
+}
+
+async function writeFileIn(dir: string, path: string, bytes: Uint8Array): Promise<void> {
+  await Deno.mkdir(dirname(join(dir, path)), { recursive: true });
+  await Deno.writeFile(join(dir, path), bytes);
 }
 
 /** Writes `size` pseudo-random bytes in 1 MiB blocks; returns their sha256. */
@@ -266,6 +320,13 @@ function sha256MsPerMiB(): number {
   for (let i = 0; i < 256; i++) hash.update(block);
   hash.digest();
   return (performance.now() - t0) / 256;
+}
+
+/** A process's resident memory now and at its peak (VmHWM), from /proc. */
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kB = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kB("VmRSS"), peak: kB("VmHWM") };
 }
 
 function rssBytes(): number {

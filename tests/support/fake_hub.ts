@@ -209,9 +209,19 @@ async function tree(target: Target, root: string, params: URLSearchParams): Prom
 }
 
 async function treeFile(repo: MirrorRepo, file: MirrorFile, root: string): Promise<unknown> {
+  if (file.lfs && file.sha256) {
+    // As on the hub, an LFS file's git object is its pointer, not its content (never read here).
+    const pointer = lfsPointer(file.sha256, file.size);
+    const oid = file.git_oid ?? gitBlobOidOf(new TextEncoder().encode(pointer));
+    const lfs = { oid: file.sha256, size: file.size, pointerSize: pointer.length };
+    return { type: "file", oid, size: file.size, path: file.path, lfs };
+  }
   const oid = file.git_oid ?? await gitBlobOid(repo, file, root);
-  const lfs = file.lfs && file.sha256 ? { oid: file.sha256, size: file.size, pointerSize: 134 } : undefined;
-  return { type: "file", oid, size: file.size, path: file.path, ...(lfs && { lfs }) };
+  return { type: "file", oid, size: file.size, path: file.path };
+}
+
+function lfsPointer(sha256: string, size: number): string {
+  return `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${size}\n`;
 }
 
 async function resolve(req: Request, target: Target, root: string, ignoreRange: boolean): Promise<Response> {
@@ -303,7 +313,10 @@ function readMirrorFile(repo: MirrorRepo, file: MirrorFile, root: string): Promi
 }
 
 async function gitBlobOid(repo: MirrorRepo, file: MirrorFile, root: string): Promise<string> {
-  const bytes = await readMirrorFile(repo, file, root).catch(() => new Uint8Array());
+  return gitBlobOidOf(await readMirrorFile(repo, file, root).catch(() => new Uint8Array()));
+}
+
+function gitBlobOidOf(bytes: Uint8Array): string {
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 

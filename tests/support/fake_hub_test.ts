@@ -51,6 +51,12 @@ Deno.test("tree API lists a subfolder recursively with sizes and LFS sha256", { 
       files.map((e: { path: string; size: number; lfs: { oid: string } }) => [e.path, e.size, e.lfs.oid]),
       repo.files.map((f) => [f.path, f.size, f.sha256]),
     );
+    // As on the hub, an LFS file's git object is its pointer file.
+    const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${files[0].lfs.oid}\nsize ${
+      files[0].size
+    }\n`;
+    const blobOid = createHash("sha1").update(`blob ${pointer.length}\0${pointer}`).digest("hex");
+    assertEquals([files[0].oid, files[0].lfs.pointerSize], [blobOid, pointer.length]);
     const root = await (await fetch(`${hub.url}/api/models/karpathy/tinyllamas/tree/main`)).json();
     assertEquals(root.map((e: { type: string; path: string }) => [e.type, e.path]), [[
       "directory",
