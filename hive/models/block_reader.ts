@@ -6,8 +6,8 @@
  *
  * Why it is built this way (measured with `deno task bench:pull` on 2 cores):
  * - Byte streams (fetch bodies, files) are read with a BYOB reader into one reused
- *   landing buffer, so no read allocates; the default reader allocates a chunk per read
- *   and costs about a third more CPU.
+ *   landing buffer, so no read allocates; the default reader allocates a chunk per read,
+ *   which cost about 40% more CPU to read a fetch body.
  * - The bytes are copied from the landing buffer into the block rather than read into
  *   the block directly, because a failed BYOB read takes its buffer with it: what arrived
  *   before a dropped connection must survive to be written, for the resume.
@@ -15,7 +15,7 @@
  *   and reading the next block instead of leaving the reader idle.
  */
 
-/** 1 MiB: larger writes beat smaller ones, and a block still fits the CPU's cache when hashed. */
+/** 1 MiB: one hand-on per MiB, and a block still fits the CPU's cache when hashed (256 KiB and 4 MiB measured the same). */
 export const BLOCK_SIZE = 1024 * 1024;
 
 /** Where {@link readBlocks} sends what it reads. */
