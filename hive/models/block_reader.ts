@@ -15,7 +15,10 @@
  *   and reading the next block instead of leaving the reader idle.
  */
 
-/** 1 MiB: one hand-on per MiB, and a block still fits the CPU's cache when hashed (256 KiB and 4 MiB measured the same). */
+/**
+ * 1 MiB: one hand-on per MiB, and a block still fits the CPU's cache when hashed
+ * (256 KiB and 4 MiB blocks measured the same).
+ */
 export const BLOCK_SIZE = 1024 * 1024;
 
 /** Where {@link readBlocks} sends what it reads. */
