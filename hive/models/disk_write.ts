@@ -1,9 +1,18 @@
 /** Writing downloaded bytes to disk, with disk errors kept apart from network errors. */
 
-/** A write to disk failed; kept apart so it is not mistaken for a network error. */
+/** Reading or writing a download on disk failed; kept apart so it is not mistaken for a network error. */
 export class DiskError extends Error {
   constructor(override readonly cause: unknown) {
-    super("disk write failed");
+    super("disk operation failed");
+  }
+}
+
+/** Runs a disk operation; its failure becomes a DiskError. */
+export async function onDisk<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw err instanceof DiskError ? err : new DiskError(err);
   }
 }
 
@@ -18,11 +27,9 @@ export const WRITE_PIECE = 256 * 1024;
 
 /** Writes all of `bytes` (a write may take only part); throws a DiskError. */
 export async function writeFully(out: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  try {
+  await onDisk(async () => {
     for (let at = 0; at < bytes.length;) {
       at += await out.write(bytes.subarray(at, Math.min(bytes.length, at + WRITE_PIECE)));
     }
-  } catch (err) {
-    throw new DiskError(err);
-  }
+  });
 }

@@ -14,7 +14,7 @@ import { RbeeError } from "../../shared/errors.ts";
 import { formatModelRef, type HfModelRef } from "../../shared/model_ref.ts";
 import { type Hub, type HubFile, hubGet, resolveUrl, unreachable } from "./hub_client.ts";
 import { readBlocks } from "./block_reader.ts";
-import { DiskError, writeFully } from "./disk_write.ts";
+import { DiskError, onDisk, writeFully } from "./disk_write.ts";
 import { Watchdog } from "./stall_watchdog.ts";
 
 /** How hard a download tries. */
@@ -154,7 +154,7 @@ async function attemptDownload(
     if (watchdog.stalled) throw watchdog.stallError(offset);
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (err instanceof RbeeError) throw err;
-    if (err instanceof DiskError) throw err.cause;
+    if (err instanceof DiskError) throw diskFailure(err.cause, where);
     throw unreachable(hub.endpoint, "the connection was lost during the download");
   } finally {
     watchdog.dispose();
@@ -198,12 +198,9 @@ async function receive(
   watchdog: Watchdog,
 ): Promise<number> {
   let done = offset;
-  using out = await Deno.open(part, {
-    write: true,
-    create: true,
-    append: offset > 0,
-    truncate: offset === 0,
-  });
+  using out = await onDisk(() =>
+    Deno.open(part, { write: true, create: true, append: offset > 0, truncate: !offset })
+  );
   // What arrived before a failure is still written: the next attempt resumes after it.
   await readBlocks(res.body ?? ReadableStream.from([]), {
     received(bytes) {
@@ -229,6 +226,26 @@ async function receive(
   return done;
 }
 
+/** A failed write, as the user should see it: a full disk is INSUFFICIENT_DISK, and resumable. */
+function diskFailure(cause: unknown, where: { ref: string; file: string }): RbeeError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new RbeeError(
+      "INSUFFICIENT_DISK",
+      `The disk filled up while downloading '${where.file}' for '${where.ref}'; ` +
+        `free some space and pull again: the download resumes where it stopped`,
+      where,
+    );
+  }
+  // OS messages name no path ("Input/output error (os error 5)"), so this one can cross the wire.
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new RbeeError(
+    "INTERNAL",
+    `Cannot store '${where.file}' for '${where.ref}' on disk: ${reason}`,
+    where,
+  );
+}
+
 function resumes(res: Response, offset: number): boolean {
   return res.status === 206 && (res.headers.get("content-range") ?? "").startsWith(`bytes ${offset}-`);
 }
@@ -240,10 +257,12 @@ async function restart(part: string): Promise<0> {
 
 async function hashFile(path: string, hash: Hash): Promise<void> {
   // The readable closes the file when it ends.
-  await readBlocks((await Deno.open(path)).readable, {
-    received() {},
-    block: (bytes) => void hash.update(bytes),
-  });
+  await onDisk(async () =>
+    await readBlocks((await Deno.open(path)).readable, {
+      received() {},
+      block: (bytes) => void hash.update(bytes),
+    })
+  );
 }
 
 async function sizeOf(path: string): Promise<number | null> {

@@ -336,3 +336,23 @@ Deno.test(
     });
   },
 );
+
+Deno.test("a disk that fills up mid-download fails with INSUFFICIENT_DISK, not as a network error", {
+  ignore,
+}, async () => {
+  await withHub(async (hub, tmp, file) => {
+    const dest = join(tmp, "m.bin");
+    // The download's part file is /dev/full: every write fails with ENOSPC, as on a full disk.
+    await Deno.symlink("/dev/full", `${dest}.part`);
+    const err = await assertRejects(
+      () => downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, { settings: FAST }),
+      RbeeError,
+    );
+    assertEquals([err.code, err.status], ["INSUFFICIENT_DISK", 507]);
+    assertStringIncludes(err.message, "The disk filled up while downloading 'stories260K.bin'");
+    assertStringIncludes(err.message, "free some space and pull again");
+    // Not retried: another attempt cannot succeed until the user frees space.
+    assertEquals(hub.requests.filter(isDownload).length, 1);
+    assertEquals(names(tmp), ["m.bin.part"]);
+  });
+});
