@@ -25,6 +25,12 @@ export async function onDisk<T>(operation: () => Promise<T>): Promise<T> {
  */
 export const WRITE_PIECE = 256 * 1024;
 
+/** Whether `err` says the disk (or the user's quota) is full. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
+}
+
 /** Writes all of `bytes` (a write may take only part); throws a DiskError. */
 export async function writeFully(out: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   await onDisk(async () => {

@@ -14,7 +14,7 @@ import { RbeeError } from "../../shared/errors.ts";
 import { formatModelRef, type HfModelRef } from "../../shared/model_ref.ts";
 import { type Hub, type HubFile, hubGet, resolveUrl, unreachable } from "./hub_client.ts";
 import { readBlocks } from "./block_reader.ts";
-import { DiskError, onDisk, writeFully } from "./disk_write.ts";
+import { DiskError, isDiskFull, onDisk, writeFully } from "./disk_write.ts";
 import { Watchdog } from "./stall_watchdog.ts";
 
 /** How hard a download tries. */
@@ -228,8 +228,7 @@ async function receive(
 
 /** A failed write, as the user should see it: a full disk is INSUFFICIENT_DISK, and resumable. */
 function diskFailure(cause: unknown, where: { ref: string; file: string }): RbeeError {
-  const code = (cause as { code?: unknown } | null)?.code;
-  if (code === "ENOSPC" || code === "EDQUOT") {
+  if (isDiskFull(cause)) {
     return new RbeeError(
       "INSUFFICIENT_DISK",
       `The disk filled up while downloading '${where.file}' for '${where.ref}'; ` +

@@ -18,6 +18,7 @@ import {
   resolveCommit,
 } from "./hub_client.ts";
 import { checkDiskSpace, freeBytes } from "./disk_space.ts";
+import { isDiskFull } from "./disk_write.ts";
 import { DEFAULT_DOWNLOAD_SETTINGS, downloadFile, type DownloadSettings } from "./download.ts";
 import { type ModelPlan, planModel } from "./model_format.ts";
 import {
@@ -288,7 +289,17 @@ async function ensureFileModel(ref: FileModelRef, ctx: PullContext): Promise<Loc
 async function importInto(ctx: PullContext, paths: Parameters<ImportFn>[0]): Promise<void> {
   ctx.emit({ stage: "importing" });
   ctx.signal.throwIfAborted();
-  await ctx.importLlama2c(paths);
+  try {
+    await ctx.importLlama2c(paths);
+  } catch (err) {
+    if (!isDiskFull(err)) throw err;
+    throw new RbeeError(
+      "INSUFFICIENT_DISK",
+      `The disk filled up while importing '${ctx.refText}'; free some space and pull again ` +
+        `(the downloaded files are kept)`,
+      { ref: ctx.refText },
+    );
+  }
   ctx.signal.throwIfAborted();
 }
 

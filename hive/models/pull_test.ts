@@ -235,6 +235,29 @@ Deno.test("an importer failure installs nothing", { ignore }, async () => {
   });
 });
 
+Deno.test(
+  "a disk that fills up while importing is INSUFFICIENT_DISK; the download is kept",
+  { ignore },
+  async () => {
+    await withSetup(async ({ hub, home, env }) => {
+      // An importer whose output lands on /dev/full fails as it would on a full disk (ENOSPC).
+      const importLlama2c: ImportFn = () => Deno.writeFile("/dev/full", new Uint8Array(4096));
+      const err = await assertRejects(() => ensureModel(TINY, { home, env, importLlama2c }), RbeeError);
+      assertEquals(err.code, "INSUFFICIENT_DISK");
+      assertStringIncludes(
+        err.message,
+        "The disk filled up while importing 'hf:karpathy/tinyllamas:stories260K@main'",
+      );
+      assertEquals(entries(join(home, "models", ".tmp")), []);
+      // Once there is room, the next pull imports without downloading again.
+      const downloads = resolveRequests(hub).length;
+      const imported = await ensureModel(TINY, { home, env, importLlama2c: fakeImporter([]) });
+      assertTrue(imported.path.includes("stories260K"), imported.path);
+      assertEquals(resolveRequests(hub).length, downloads);
+    });
+  },
+);
+
 Deno.test("an ONNX-layout repository downloads only the files the worker loads", async () => {
   const root = await Deno.makeTempDir();
   const pinned = "1".repeat(40);
