@@ -8,9 +8,12 @@ import type { PullProgress } from "./pull.ts";
 
 /** Speed in bytes/s and seconds left (null while unknown). */
 export interface Rate {
-  speed_bps: number;
+  speed_bps: number | null;
   eta_s: number | null;
 }
+
+/** Below this span the figures are noise: a 23-byte file fetched in 10 ms is not a speed. */
+export const MIN_SPAN_MS = 500;
 
 /** Estimates a transfer's rate over the last `windowMs`. */
 export class ProgressMeter {
@@ -38,8 +41,9 @@ export function rateOf(
   total: number,
 ): Rate {
   const ms = to.at - from.at;
-  const speed = ms > 0 ? Math.max(0, ((to.done - from.done) * 1000) / ms) : 0;
   const left = Math.max(0, total - to.done);
+  if (ms < MIN_SPAN_MS) return { speed_bps: null, eta_s: left === 0 ? 0 : null };
+  const speed = Math.max(0, ((to.done - from.done) * 1000) / ms);
   if (left === 0) return { speed_bps: Math.round(speed), eta_s: 0 };
   return { speed_bps: Math.round(speed), eta_s: speed > 0 ? Math.ceil(left / speed) : null };
 }
@@ -50,9 +54,13 @@ export class TotalProgress {
   readonly #meter: ProgressMeter;
   #finished = 0;
 
-  constructor(files: HubFile[], readonly emit: Emit<PullProgress>) {
+  constructor(
+    files: HubFile[],
+    readonly emit: Emit<PullProgress>,
+    now: () => number = performance.now.bind(performance),
+  ) {
     this.total = files.reduce((n, f) => n + f.size, 0);
-    this.#meter = new ProgressMeter(this.total);
+    this.#meter = new ProgressMeter(this.total, 3000, now);
   }
 
   /** Sends one file's progress with the totals added. */
@@ -63,7 +71,7 @@ export class TotalProgress {
       ...p,
       total_done: done,
       total_bytes: this.total,
-      speed_bps: rate.speed_bps,
+      ...(rate.speed_bps !== null && { speed_bps: rate.speed_bps }),
       ...(rate.eta_s !== null && { eta_s: rate.eta_s }),
     });
   }
