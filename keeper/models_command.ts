@@ -11,7 +11,9 @@ import { formatBytes } from "../shared/format.ts";
 import { connectQueen, DEFAULT_QUEEN_URL, type QueenConnection } from "./queen_connection.ts";
 import { authHeaders } from "../shared/auth.ts";
 import { PullProgressEvent } from "../shared/contracts/inference.ts";
-import { type ModelInfo, ModelList, RemoveModelResult } from "../shared/contracts/models.ts";
+import { DtypeQuery, type ModelInfo, ModelList, RemoveModelResult } from "../shared/contracts/models.ts";
+import { parseModelRef } from "../shared/model_ref.ts";
+import { validate } from "../shared/validation.ts";
 import { rbeeHome } from "../shared/daemon_config.ts";
 import { fromEnvelope, RbeeError } from "../shared/errors.ts";
 import { exitWithError } from "../shared/flags.ts";
@@ -62,6 +64,13 @@ export const modelsCommand: Command = {
     if (!["pull", "list", "show", "rm"].includes(sub ?? "") || (needsRef && !ref) || extra.length) {
       console.error(MODELS_USAGE);
       return 2;
+    }
+    // A mistyped reference or precision is refused here, before a queen is reached (or started).
+    try {
+      if (needsRef) parseModelRef(ref);
+      validate(DtypeQuery, { dtype: parsed.values.dtype }, "arguments");
+    } catch (err) {
+      exitWithError(err, 2);
     }
     let connection: QueenConnection | null = null;
     try {

@@ -65,3 +65,27 @@ Deno.test("rbee models pull reports INSUFFICIENT_DISK with what is needed and fr
     await world.close();
   }
 });
+
+Deno.test("a mistyped reference or precision is refused before any queen is started", async () => {
+  const world = await createWorld();
+  try {
+    const cases: [string[], string][] = [
+      [["models", "pull", "tinyllamas"], "INVALID_MODEL_REF: Invalid model reference 'tinyllamas'"],
+      [
+        ["models", "pull", REF, "--dtype", "q3"],
+        `'dtype' Invalid option: expected one of "fp32"|"fp16"|"q8"|"q4"`,
+      ],
+      [["models", "rm", "hf:org", "--force"], "INVALID_MODEL_REF"],
+    ];
+    for (const [args, message] of cases) {
+      const out = await runRbee(world, args);
+      assertEquals(out.code, 2, out.stderr);
+      assertStringIncludes(out.stderr, message);
+      assertTrue(!out.stderr.includes("starting one"), out.stderr);
+    }
+    // No queen ran: an ephemeral one would have written its log under RBEE_HOME.
+    assertEquals([...Deno.readDirSync(world.home)].map((e) => e.name), []);
+  } finally {
+    await world.close();
+  }
+});
