@@ -226,7 +226,7 @@ async function receive(
   return done;
 }
 
-/** A failed write, as the user should see it: a full disk is INSUFFICIENT_DISK, and resumable. */
+/** A failed disk operation, as the user should see it: a full disk is INSUFFICIENT_DISK, and resumable. */
 function diskFailure(cause: unknown, where: { ref: string; file: string }): RbeeError {
   if (isDiskFull(cause)) {
     return new RbeeError(
@@ -236,8 +236,9 @@ function diskFailure(cause: unknown, where: { ref: string; file: string }): Rbee
       where,
     );
   }
-  // OS messages name no path ("Input/output error (os error 5)"), so this one can cross the wire.
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  // Only the OS's words ("Permission denied (os error 13)"): Deno appends the path, which stays here.
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const reason = /^.*?\(os error \d+\)/.exec(message)?.[0] ?? "the operating system refused";
   return new RbeeError(
     "INTERNAL",
     `Cannot store '${where.file}' for '${where.ref}' on disk: ${reason}`,

@@ -356,3 +356,27 @@ Deno.test("a disk that fills up mid-download fails with INSUFFICIENT_DISK, not a
     assertEquals(names(tmp), ["m.bin.part"]);
   });
 });
+
+Deno.test(
+  "another disk failure names the file and the OS's reason, never a server path",
+  { ignore },
+  async () => {
+    await withHub(async (hub, tmp, file) => {
+      const dest = join(tmp, "m.bin");
+      // The part file links into a folder that does not exist: opening it fails with ENOENT,
+      // and Deno's message ends with the path it tried.
+      await Deno.symlink(join(tmp, "gone", "m.bin.part"), `${dest}.part`);
+      const err = await assertRejects(
+        () => downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, { settings: FAST }),
+        RbeeError,
+      );
+      assertEquals(err.code, "INTERNAL");
+      assertStringIncludes(
+        err.message,
+        "Cannot store 'stories260K.bin' for 'hf:karpathy/tinyllamas:stories260K",
+      );
+      assertStringIncludes(err.message, "No such file or directory (os error 2)");
+      assertTrue(!JSON.stringify(err.toEnvelope()).includes(tmp), err.message);
+    });
+  },
+);
