@@ -11,7 +11,6 @@
  * Target: at least 90% of curl's throughput, with memory independent of file size.
  */
 import { createHash } from "node:crypto";
-import process from "node:process";
 import { dirname, join } from "node:path";
 import { downloadFile } from "../hive/models/download.ts";
 import { hubFromEnv, listModelFiles } from "../hive/models/hub_client.ts";
@@ -19,6 +18,7 @@ import { type HfModelRef, parseModelRef } from "../shared/model_ref.ts";
 import { type FaultHook, type MirrorFile, startFakeHub } from "../tests/support/fake_hub.ts";
 import { pullOnHive, startHive } from "../tests/support/hive_process.ts";
 import type { DaemonChild } from "../shared/child.ts";
+import { cpuSecondsOf, cpuSecondsOfSelf, memoryOf, timesSeconds } from "./process_stats.ts";
 
 const COMMIT = "b".repeat(40);
 const REPO = "bench/synthetic";
@@ -39,9 +39,10 @@ if (Deno.args[0] === "--serve") {
 
 const USAGE = `Usage: deno task bench:pull [MiB] [--link MB/s]
 
-Downloads a synthetic file of MiB mebibytes (default 512) from a local hub with rbee, curl
-and curl | tee | sha256sum, 5 rounds each. --link paces the hub to that many MB/s per
-download, as a network link would (default: as fast as it can).`;
+Pulls a synthetic model whose graph is MiB mebibytes (default 512) from a local hub through
+a hive, and downloads the graph with rbee's downloader alone, curl and curl | tee | sha256sum,
+5 rounds each. --link paces the hub to that many MB/s per download, as a network link would
+(default: as fast as it can).`;
 const { mb, linkMBps } = parseArgs(Deno.args);
 const ROUNDS = 5;
 
@@ -94,7 +95,7 @@ try {
   const running = hive = await startHive(join(root, "rbee-home"), url, hiveLog);
   const hiveRssBefore = memoryOf(running.pid).rss;
   let peakRss = 0;
-  const rssBefore = rssBytes();
+  const rssBefore = memoryOf(Deno.pid).rss;
 
   const contenders: Contender[] = [
     {
@@ -119,7 +120,7 @@ try {
     {
       name: "rbee downloader alone (in-process)",
       async run() {
-        const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes())), 50);
+        const sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryOf(Deno.pid).rss)), 50);
         const cpu0 = cpuSecondsOfSelf();
         const t0 = performance.now();
         await downloadFile(hub, ref, COMMIT, file, dest);
@@ -296,23 +297,6 @@ async function bashLines(script: string, ...args: string[]): Promise<string[]> {
   return [...lines.slice(0, -2), lines.at(-1)!];
 }
 
-/** User + system seconds from a line of bash's `times`, such as `0m0.012s 0m0.290s`. */
-function timesSeconds(line: string): number {
-  return [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
-}
-
-function cpuSecondsOfSelf(): number {
-  const usage = process.resourceUsage();
-  return (usage.userCPUTime + usage.systemCPUTime) / 1e6;
-}
-
-/** User + system seconds of a process so far, from /proc (in clock ticks of 1/100 s). */
-function cpuSecondsOf(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 function sha256MsPerMiB(): number {
   const block = new Uint8Array(1024 * 1024).fill(1);
   const hash = createHash("sha256");
@@ -320,18 +304,6 @@ function sha256MsPerMiB(): number {
   for (let i = 0; i < 256; i++) hash.update(block);
   hash.digest();
   return (performance.now() - t0) / 256;
-}
-
-/** A process's resident memory now and at its peak (VmHWM), from /proc. */
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kB = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kB("VmRSS"), peak: kB("VmHWM") };
-}
-
-function rssBytes(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
