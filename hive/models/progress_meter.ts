@@ -52,7 +52,9 @@ export function rateOf(
 export class TotalProgress {
   readonly total: number;
   readonly #meter: ProgressMeter;
-  #finished = 0;
+  /** Bytes done per file: files download side by side. */
+  readonly #doneByFile = new Map<string, number>();
+  #done = 0;
 
   constructor(
     files: HubFile[],
@@ -63,9 +65,11 @@ export class TotalProgress {
     this.#meter = new ProgressMeter(this.total, 3000, now);
   }
 
-  /** Sends one file's progress with the totals added. */
-  report(p: PullProgress & { bytes_done: number; bytes_total: number }): void {
-    const done = this.#finished + p.bytes_done;
+  /** Sends one file's progress with the totals (over all the files) added. */
+  report(p: PullProgress & { file: string; bytes_done: number; bytes_total: number }): void {
+    this.#done += p.bytes_done - (this.#doneByFile.get(p.file) ?? 0);
+    this.#doneByFile.set(p.file, p.bytes_done);
+    const done = this.#done;
     const rate = this.#meter.update(done);
     this.emit({
       ...p,
@@ -74,10 +78,5 @@ export class TotalProgress {
       ...(rate.speed_bps !== null && { speed_bps: rate.speed_bps }),
       ...(rate.eta_s !== null && { eta_s: rate.eta_s }),
     });
-  }
-
-  /** Counts a finished file into the totals. */
-  fileDone(size: number): void {
-    this.#finished += size;
   }
 }

@@ -34,7 +34,7 @@ import {
   readRefCommit,
   writeRefCommit,
 } from "./model_store.ts";
-import { type Emit, Semaphore, shareJob, throttleProgress } from "./pull_job.ts";
+import { eachLimited, type Emit, Semaphore, shareJob, throttleProgress } from "./pull_job.ts";
 import { TotalProgress } from "./progress_meter.ts";
 
 /** A model ready on disk. */
@@ -98,6 +98,11 @@ interface PullContext {
 
 /** How many different models download at once; more wait their turn. */
 export const PULL_CONCURRENCY = 3;
+/**
+ * Files of one model downloaded at once: small files then cost no round trips of their
+ * own, and weights split over several files arrive side by side.
+ */
+export const FILES_AT_ONCE = 4;
 const pullSlots = new Semaphore(PULL_CONCURRENCY);
 
 // The hub did not answer definitively, so a complete local copy is still good to use.
@@ -163,7 +168,12 @@ async function pullHfModel(ref: HfModelRef, hub: Hub, commit: string, dir: strin
     await Deno.mkdir(downloads, { recursive: true });
     await checkSpace(ctx, downloads, wanted, plan, local);
     const total = new TotalProgress(wanted, ctx.emit);
-    for (const file of wanted) await download(hub, ref, commit, file, local(file.path), ctx, total);
+    await eachLimited(
+      wanted,
+      FILES_AT_ONCE,
+      ctx.signal,
+      (file, signal) => download(hub, ref, commit, file, local(file.path), { ...ctx, signal }, total),
+    );
   });
   const meta: ModelMeta = {
     ref: ctx.refText,
@@ -241,7 +251,6 @@ async function download(
     settings: ctx.download,
     onProgress: (p) => total.report({ ...p, file: file.path }),
   });
-  total.fileDone(file.size);
 }
 
 async function moveInto(from: string, to: string): Promise<void> {

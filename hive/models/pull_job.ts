@@ -82,7 +82,11 @@ function forget<T, P>(key: string, job: Job<T, P>): void {
   if (jobs.get(key) === (job as Job<unknown, unknown>)) jobs.delete(key);
 }
 
-/** Whether `next` is worth sending after `last` (sent at `lastAt`): changes and completions always. */
+/**
+ * Whether `next` is worth sending after `last` (sent at `lastAt`): stage changes and
+ * completions always, byte counts once per interval, whichever file they are about (the
+ * files of a model download side by side, so the file alone changes all the time).
+ */
 export function shouldEmit(
   last: ProgressLike | null,
   lastAt: number,
@@ -90,7 +94,7 @@ export function shouldEmit(
   now: number,
   intervalMs: number,
 ): boolean {
-  if (!last || last.stage !== next.stage || last.file !== next.file) return true;
+  if (!last || last.stage !== next.stage) return true;
   if (next.bytes_total !== undefined && next.bytes_done === next.bytes_total) return true;
   return now - lastAt >= intervalMs;
 }
@@ -143,4 +147,33 @@ export class Semaphore {
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
+}
+
+/**
+ * Runs `task` for each item, at most `limit` at once, in order of the list. The first
+ * failure aborts the other tasks (through the signal they are given) and is thrown once
+ * all of them have stopped, so that nothing goes on running after this returns.
+ */
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  signal: AbortSignal,
+  task: (item: T, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const failed = new AbortController();
+  const stop = AbortSignal.any([signal, failed.signal]);
+  let next = 0;
+  const runner = async () => {
+    while (next < items.length && !stop.aborted) {
+      const item = items[next++];
+      try {
+        await task(item, stop);
+      } catch (err) {
+        failed.abort(err); // Only the first abort counts: its reason is the first failure.
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
+  if (failed.signal.aborted) throw failed.signal.reason;
+  signal.throwIfAborted();
 }

@@ -32,6 +32,21 @@ async function withPull(
   }
 }
 
+/** Waits until a file named `name` (not a `.part`) exists somewhere under `dir`. */
+async function finished(dir: string, name: string): Promise<void> {
+  const has = (d: string): boolean => {
+    try {
+      return [...Deno.readDirSync(d)].some((e) => e.name === name || (e.isDirectory && has(join(d, e.name))));
+    } catch {
+      return false;
+    }
+  };
+  for (const end = Date.now() + 10_000; !has(dir);) {
+    if (Date.now() > end) throw new Error(`${name} never finished downloading`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function installed(home: string): string[] {
   try {
     return [...Deno.readDirSync(join(home, "models/hf/karpathy/tinyllamas/stories260K"))].map((e) => e.name);
@@ -99,20 +114,25 @@ Deno.test(
   { ignore },
   async () => {
     let failTokenizer = true;
+    let home = "";
     const downloads: string[] = [];
-    const faults: FakeHubOptions["faults"] = (req, next) => {
+    const faults: FakeHubOptions["faults"] = async (req, next) => {
       if (!isDownload(req.path)) return next();
       downloads.push(req.path.split("/").pop()!);
       if (failTokenizer && req.path.endsWith("tok512.bin")) {
+        // Files download side by side: fail only once the checkpoint is finished, so that
+        // there is a finished file to keep (a sibling's failure stops unfinished ones).
+        await finished(join(home, "models", ".downloads"), "stories260K.bin");
         return new Response("busy", { status: 503 });
       }
       return next();
     };
-    await withPull(async (pull, home) => {
+    await withPull(async (pull, pullHome) => {
+      home = pullHome;
       const err = await assertRejects(() => pull(), RbeeError);
       assertEquals([err.code, err.details?.attempts], ["HUB_ERROR", 3]);
       assertEquals(installed(home), []);
-      assertEquals(downloads, ["stories260K.bin", "tok512.bin", "tok512.bin", "tok512.bin"]);
+      assertEquals(downloads.sort(), ["stories260K.bin", "tok512.bin", "tok512.bin", "tok512.bin"]);
       downloads.length = 0;
       failTokenizer = false;
       await pull();

@@ -89,16 +89,19 @@ Deno.test("pulls the llama2.c stories260K model, verified, imported and installe
     assertEquals(imports.length, 1);
     assertEquals((await Deno.readTextFile(join(dir, "..", "refs", "main"))).trim(), commit);
     assertEquals(entries(join(home, "models", ".tmp")), []);
-    const stages = events.map((e) => e.stage).filter((s, i, all) => s !== all[i - 1]);
-    assertEquals(stages, [
+    assertEquals([...new Set(events.map((e) => e.stage))], [
       "resolving",
-      "downloading",
-      "verifying",
       "downloading",
       "verifying",
       "importing",
       "ready",
     ]);
+    // The two files download side by side: each is downloaded, then verified.
+    for (const file of ["stories260K.bin", "tok512.bin"]) {
+      const own = events.filter((e) => e.file === file).map((e) => e.stage);
+      assertEquals([own[0], own.at(-1)], ["downloading", "verifying"], file);
+    }
+    assertEquals(events.slice(-2).map((e) => e.stage), ["importing", "ready"]);
     assertEquals(resolveRequests(hub).length, 2);
   });
 });
@@ -257,6 +260,23 @@ Deno.test(
     });
   },
 );
+
+Deno.test("the files of a model download side by side", { ignore }, async () => {
+  let inFlight = 0;
+  let most = 0;
+  // Each answer takes 100 ms to start, as over a link with latency.
+  const latency: FakeHubOptions["faults"] = async (req, next) => {
+    if (!req.path.includes("/resolve/")) return next();
+    most = Math.max(most, ++inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    inFlight--;
+    return next();
+  };
+  await withSetup(async ({ home, importLlama2c, env }) => {
+    await ensureModel(TINY, { home, env, importLlama2c });
+    assertEquals(most, 2); // the checkpoint and the tokenizer at once
+  }, { faults: latency });
+});
 
 Deno.test("an ONNX-layout repository downloads only the files the worker loads", async () => {
   const root = await Deno.makeTempDir();
