@@ -103,10 +103,11 @@ Deno.test("eachLimited: the first failure stops the others, and is thrown once t
 Deno.test("eachLimited stops when its caller aborts", async () => {
   const caller = new AbortController();
   const started: number[] = [];
-  const run = eachLimited([1, 2, 3], 1, caller.signal, async (n, signal) => {
+  const run = eachLimited([1, 2, 3], 1, caller.signal, (n, signal) => {
     started.push(n);
     caller.abort(new Error("cancelled"));
     signal.throwIfAborted();
+    return Promise.resolve();
   });
   const err = await assertRejects(() => run, Error);
   assertEquals([err.message, started], ["cancelled", [1]]);
