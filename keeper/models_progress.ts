@@ -44,16 +44,21 @@ export function barLine(p: PullProgressEvent, width = 80): string {
   return `${head}[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}]${tail}`.slice(0, width);
 }
 
-/** Decides when a plain line is worth printing: a new stage or file at once, else every `everyMs`. */
+/**
+ * Decides when a plain line is worth printing, for each hive on its own: a new stage at
+ * once, else every `everyMs`. The file alone does not count: a model's files download
+ * side by side, and a line per alternation would flood a log.
+ */
 export class PlainThrottle {
-  #last: { key: string; at: number } | null = null;
+  readonly #lastByHive = new Map<string, { stage: string; at: number }>();
   constructor(readonly everyMs = 2000) {}
 
   /** True when `p`, seen at `now`, should be printed. */
   shouldPrint(p: PullProgressEvent, now: number): boolean {
-    const key = `${p.hive ?? ""}|${p.stage}|${p.file ?? ""}`;
-    if (this.#last && this.#last.key === key && now - this.#last.at < this.everyMs) return false;
-    this.#last = { key, at: now };
+    const hive = p.hive ?? "";
+    const last = this.#lastByHive.get(hive);
+    if (last && last.stage === p.stage && now - last.at < this.everyMs) return false;
+    this.#lastByHive.set(hive, { stage: p.stage, at: now });
     return true;
   }
 }

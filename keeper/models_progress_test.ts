@@ -35,12 +35,17 @@ Deno.test("the bar fills with the total and fits the terminal", () => {
   assertTrue(barLine({ ...halfway, total_done: 100_000_000 }).includes("100%"));
 });
 
-Deno.test("plain lines come at a new stage or file, else every interval", () => {
+Deno.test("plain lines come at a new stage, else every interval, for each hive", () => {
   const t = new PlainThrottle(1000);
   assertEquals([
     t.shouldPrint(halfway, 0),
     t.shouldPrint(halfway, 500),
+    // Files download side by side: another file's bytes wait their turn too.
     t.shouldPrint({ ...halfway, file: "tok.bin" }, 600),
-    t.shouldPrint({ ...halfway, file: "tok.bin" }, 1700),
-  ], [true, false, true, true]);
+    t.shouldPrint({ ...halfway, stage: "verifying" }, 700),
+    t.shouldPrint({ ...halfway, file: "tok.bin" }, 800),
+    t.shouldPrint({ ...halfway, file: "tok.bin" }, 1900),
+    // Each hive has its own pace.
+    t.shouldPrint({ ...halfway, hive: "gpu1" }, 1950),
+  ], [true, false, false, true, true, true, true]);
 });
