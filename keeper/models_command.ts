@@ -3,7 +3,6 @@
  * the queen (started for this command when none runs).
  */
 import { queenRequest, type QueenSession } from "./queen_request.ts";
-import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
 import { clientToken } from "./client_token.ts";
 import { barLine, plainLine, PlainThrottle } from "./models_progress.ts";
@@ -16,7 +15,7 @@ import { parseModelRef } from "../shared/model_ref.ts";
 import { validate } from "../shared/validation.ts";
 import { rbeeHome } from "../shared/daemon_config.ts";
 import { fromEnvelope, RbeeError } from "../shared/errors.ts";
-import { exitWithError } from "../shared/flags.ts";
+import { exitWithError, parseFlags } from "../shared/flags.ts";
 import { readSse } from "../shared/sse.ts";
 
 /** Usage of `rbee models`. */
@@ -45,19 +44,15 @@ export const modelsCommand: Command = {
   async run(args, env) {
     let parsed;
     try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          hive: { type: "string" },
-          dtype: { type: "string" },
-          force: { type: "boolean" },
-          json: { type: "boolean" },
-          "token-file": { type: "string" },
-        },
-      });
+      parsed = parseFlags(args, {
+        hive: { type: "string" },
+        dtype: { type: "string" },
+        force: { type: "boolean" },
+        json: { type: "boolean" },
+        "token-file": { type: "string" },
+      }, true);
     } catch (err) {
-      exitWithError(new RbeeError("VALIDATION_ERROR", (err as Error).message), 2);
+      exitWithError(err, 2);
     }
     const [sub, ref, ...extra] = parsed.positionals;
     const needsRef = sub === "pull" || sub === "show" || sub === "rm";

@@ -4,15 +4,13 @@
  * started for this command alone would have no workers to show or stop.
  */
 import { queenRequest, type QueenSession } from "./queen_request.ts";
-import { parseArgs } from "node:util";
 import type { Command } from "./command.ts";
 import { clientToken } from "./client_token.ts";
 import { DEFAULT_QUEEN_URL, queenAnswers } from "./queen_connection.ts";
 import { workerTable } from "./workers_table.ts";
 import { authHeaders } from "../shared/auth.ts";
 import { ClusterWorkerList, StopWorkerResult } from "../shared/contracts/supervision.ts";
-import { RbeeError } from "../shared/errors.ts";
-import { exitWithError } from "../shared/flags.ts";
+import { exitWithError, parseFlags } from "../shared/flags.ts";
 
 /** Usage of `rbee workers`. */
 export const WORKERS_USAGE = `rbee workers — list and stop workers, reset a circuit breaker
@@ -45,9 +43,9 @@ export const workersCommand: Command = {
   async run(args, env) {
     let parsed;
     try {
-      parsed = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+      parsed = parseFlags(args, OPTIONS, true);
     } catch (err) {
-      exitWithError(new RbeeError("VALIDATION_ERROR", (err as Error).message), 2);
+      exitWithError(err, 2);
     }
     const [sub, target, ...extra] = parsed.positionals;
     const v = parsed.values;

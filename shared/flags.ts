@@ -8,17 +8,10 @@ import { RbeeError } from "./errors.ts";
 /** Option definitions as `node:util` parseArgs takes them. */
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
-/** Parsed flags and positional arguments. */
-export interface ParsedFlags {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
-
-/** Parses `args` strictly; a bad flag becomes `VALIDATION_ERROR` naming it. */
-export function parseFlags(args: string[], options: FlagOptions, allowPositionals = false): ParsedFlags {
+/** Parses `args` strictly, typed by `options`; a bad flag becomes `VALIDATION_ERROR` naming it. */
+export function parseFlags<O extends FlagOptions>(args: string[], options: O, allowPositionals = false) {
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true });
-    return { values: values as ParsedFlags["values"], positionals };
+    return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {
     const message = (err as Error).message.split("\n")[0].replace(/\. To specify.*$/, "");
     throw new RbeeError("VALIDATION_ERROR", message.replace(/\.$/, ""));
