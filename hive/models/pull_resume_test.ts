@@ -1,12 +1,15 @@
 import { join } from "node:path";
 import { RbeeError } from "../../shared/errors.ts";
-import { parseModelRef } from "../../shared/model_ref.ts";
+import { type HfModelRef, parseModelRef } from "../../shared/model_ref.ts";
 import { assertEquals, assertRejects, assertStringIncludes, assertTrue } from "../../shared/testing.ts";
-import { type FakeHubOptions, hfMirrorDir, startFakeHub } from "../../tests/support/fake_hub.ts";
+import { existsSync } from "node:fs";
+import { type FakeHubOptions, mirrorFixture, startFakeHub } from "../../tests/support/fake_hub.ts";
+import { eventually } from "../../tests/support/supervised.ts";
+import { hfDownloadDir } from "./model_store.ts";
 import type { DownloadSettings } from "./download.ts";
 import { ensureModel, type EnsureModelOptions, type ImportFn, type PullProgress } from "./pull.ts";
 
-const mirror = hfMirrorDir();
+const { dir: mirror, commit } = mirrorFixture();
 const ignore = mirror === null;
 const TINY = parseModelRef("hf:karpathy/tinyllamas:stories260K");
 const FAST: DownloadSettings = { attempts: 3, stallMs: 500, backoffMs: 5, maxBackoffMs: 20 };
@@ -29,21 +32,6 @@ async function withPull(
   } finally {
     await hub.close();
     await Deno.remove(home, { recursive: true });
-  }
-}
-
-/** Waits until a file named `name` (not a `.part`) exists somewhere under `dir`. */
-async function finished(dir: string, name: string): Promise<void> {
-  const has = (d: string): boolean => {
-    try {
-      return [...Deno.readDirSync(d)].some((e) => e.name === name || (e.isDirectory && has(join(d, e.name))));
-    } catch {
-      return false;
-    }
-  };
-  for (const end = Date.now() + 10_000; !has(dir);) {
-    if (Date.now() > end) throw new Error(`${name} never finished downloading`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -122,7 +110,8 @@ Deno.test(
       if (failTokenizer && req.path.endsWith("tok512.bin")) {
         // Files download side by side: fail only once the checkpoint is finished, so that
         // there is a finished file to keep (a sibling's failure stops unfinished ones).
-        await finished(join(home, "models", ".downloads"), "stories260K.bin");
+        const checkpoint = join(hfDownloadDir(home, TINY as HfModelRef, commit), "stories260K.bin");
+        await eventually("the checkpoint downloaded", () => existsSync(checkpoint));
         return new Response("busy", { status: 503 });
       }
       return next();
