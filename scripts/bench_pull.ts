@@ -6,7 +6,8 @@
  * - rbee's downloader alone, in this process (resume support, sha256, stall watchdog);
  * - `curl -o`, and `curl | tee | sha256sum` (the like-for-like download-and-verify).
  * It prints their speeds (best and median of 5 rounds), the CPU each spends per MiB (the
- * hub's too: where the machine has no idle core, that decides the speeds) and peak memory.
+ * hub's too: where the machine has no idle core, that decides the speeds), the CPU of each
+ * one's busiest thread (which bounds its speed where cores are idle) and peak memory.
  *
  * Target: at least 90% of curl's throughput, with memory independent of file size.
  */
@@ -18,7 +19,14 @@ import { type HfModelRef, parseModelRef } from "../shared/model_ref.ts";
 import { type FaultHook, type MirrorFile, startFakeHub } from "../tests/support/fake_hub.ts";
 import { pullOnHive, startHive } from "../tests/support/hive_process.ts";
 import type { DaemonChild } from "../shared/child.ts";
-import { cpuSecondsOf, cpuSecondsOfSelf, memoryOf, timesSeconds } from "./process_stats.ts";
+import {
+  busiestThreadSeconds,
+  cpuSecondsOf,
+  cpuSecondsOfSelf,
+  memoryOf,
+  threadCpuSecondsOf,
+  timesSeconds,
+} from "./process_stats.ts";
 
 const COMMIT = "b".repeat(40);
 const REPO = "bench/synthetic";
@@ -49,19 +57,31 @@ const ROUNDS = 5;
 /** One way of downloading the file. */
 interface Contender {
   name: string;
-  /** Downloads once: bytes per second, and the CPU seconds its own processes spent. */
-  run(): Promise<{ speed: number; cpuSeconds: number }>;
+  /**
+   * Downloads once: bytes per second, the CPU seconds its own processes spent and, where
+   * known, those of its busiest thread.
+   */
+  run(): Promise<Download>;
   /** Removes what `run` wrote, untimed. */
   cleanUp(): Promise<void>;
+}
+
+interface Download {
+  speed: number;
+  cpuSeconds: number;
+  busiestThreadSeconds?: number;
 }
 
 /** One download's figures; CPU in ms per MiB. */
 interface Round {
   speed: number;
   cpu: number;
+  busiest?: number;
   hubCpu: number;
 }
 
+/** A thread that spends x ms per MiB moves at most MIB_MS_TO_MBPS / x MB/s. */
+const MIB_MS_TO_MBPS = 1024 * 1024 / 1e6 * 1000;
 const best = (xs: number[]) => Math.max(...xs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const root = await Deno.makeTempDir({ prefix: "rbee-bench-pull-" });
@@ -101,14 +121,18 @@ try {
     {
       name: "rbee-hive pull (resolve to install)",
       async run() {
-        const cpu0 = cpuSecondsOf(running.pid);
+        const [cpu0, threads0] = [cpuSecondsOf(running.pid), threadCpuSecondsOf(running.pid)];
         const t0 = performance.now();
         const outcome = await pullOnHive(running.url, { model: MODEL });
         const seconds = (performance.now() - t0) / 1000;
         if (outcome.event !== "done") {
           throw new Error(`The hive's pull ended with ${JSON.stringify(outcome)}`);
         }
-        return { speed: size / seconds, cpuSeconds: cpuSecondsOf(running.pid) - cpu0 };
+        return {
+          speed: size / seconds,
+          cpuSeconds: cpuSecondsOf(running.pid) - cpu0,
+          busiestThreadSeconds: busiestThreadSeconds(threads0, threadCpuSecondsOf(running.pid)),
+        };
       },
       async cleanUp() {
         const res = await fetch(`${running.url}/v1/models?model=${encodeURIComponent(MODEL)}`, {
@@ -121,12 +145,16 @@ try {
       name: "rbee downloader alone (in-process)",
       async run() {
         const sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryOf(Deno.pid).rss)), 50);
-        const cpu0 = cpuSecondsOfSelf();
+        const [cpu0, threads0] = [cpuSecondsOfSelf(), threadCpuSecondsOf(Deno.pid)];
         const t0 = performance.now();
         await downloadFile(hub, ref, COMMIT, file, dest);
         const seconds = (performance.now() - t0) / 1000;
         clearInterval(sampler);
-        return { speed: size / seconds, cpuSeconds: cpuSecondsOfSelf() - cpu0 };
+        return {
+          speed: size / seconds,
+          cpuSeconds: cpuSecondsOfSelf() - cpu0,
+          busiestThreadSeconds: busiestThreadSeconds(threads0, threadCpuSecondsOf(Deno.pid)),
+        };
       },
       cleanUp: () => Deno.remove(dest),
     },
@@ -146,10 +174,11 @@ try {
       const contender = contenders[(round + i) % contenders.length];
       await new Deno.Command("sync").output();
       const hub0 = cpuSecondsOf(server.pid);
-      const { speed, cpuSeconds } = await contender.run();
+      const { speed, cpuSeconds, busiestThreadSeconds } = await contender.run();
       const perMiB = (cpuS: number) => cpuS * 1000 / mb;
       const hubCpu = perMiB(cpuSecondsOf(server.pid) - hub0);
-      rounds.get(contender)!.push({ speed, cpu: perMiB(cpuSeconds), hubCpu });
+      const busiest = busiestThreadSeconds === undefined ? undefined : perMiB(busiestThreadSeconds);
+      rounds.get(contender)!.push({ speed, cpu: perMiB(cpuSeconds), busiest, hubCpu });
       await contender.cleanUp();
     }
   }
@@ -158,13 +187,18 @@ try {
   const ms = (x: number) => x.toFixed(2).padStart(5);
   const link = linkMBps ? `a link paced to ${linkMBps} MB/s` : "loopback at full speed";
   console.log(`file: ${mb} MiB over ${link}, ${ROUNDS} rounds; ${navigator.hardwareConcurrency} CPUs`);
-  console.log(`${"".padEnd(36)} MB/s: best median   CPU ms/MiB: own   hub   MB/s by round`);
+  console.log(
+    `${"".padEnd(36)} MB/s: best median   CPU ms/MiB: own busiest-thread  hub   MB/s by round`,
+  );
   for (const [c, rs] of rounds) {
     const speeds = rs.map((r) => r.speed);
+    const busiest = rs.every((r) => r.busiest !== undefined)
+      ? ms(median(rs.map((r) => r.busiest!)))
+      : "    -";
     console.log(
       `${c.name.padEnd(36)}      ${mbps(best(speeds))}  ${mbps(median(speeds))}` +
-        `               ${ms(median(rs.map((r) => r.cpu)))} ${ms(median(rs.map((r) => r.hubCpu)))}   ` +
-        speeds.map(mbps).join(","),
+        `               ${ms(median(rs.map((r) => r.cpu)))}          ${busiest} ` +
+        `${ms(median(rs.map((r) => r.hubCpu)))}   ${speeds.map(mbps).join(",")}`,
     );
   }
   const [hivePull, alone, curl, curlVerify] = contenders.map((c) => rounds.get(c)!.map((r) => r.speed));
@@ -174,6 +208,16 @@ try {
   console.log(`rbee-hive pull / curl -o: ${ratio(hivePull)} (target >= 90%)`);
   console.log(`rbee downloader / curl -o: ${ratio(alone)}`);
   console.log(`rbee-hive pull / curl | tee | sha256sum: best ${pct(best(hivePull), best(curlVerify))}`);
+  // Where cores are idle, the busiest thread's CPU per MiB bounds a contender's speed.
+  const [hiveCeiling, , curlCeiling] = contenders.map((c) =>
+    MIB_MS_TO_MBPS / median(rounds.get(c)!.map((r) => r.busiest ?? NaN))
+  );
+  console.log(
+    `ceilings set by the busiest thread, where cores are idle: rbee-hive pull ${
+      mbps(hiveCeiling * 1e6)
+    } MB/s, ` +
+      `curl -o ${mbps(curlCeiling * 1e6)} MB/s (${pct(hiveCeiling, curlCeiling)})`,
+  );
   console.log(`sha256 alone, in memory, on this CPU: ${ms(sha256MsPerMiB())} ms/MiB`);
   const mB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
   console.log(
@@ -263,14 +307,18 @@ async function writeSynthetic(path: string, size: number): Promise<string> {
   return hash.digest("hex");
 }
 
-/** curl writing the file; its own speed figure, and its CPU time as bash's `times` reports it. */
-async function curlRun(url: string, dest: string): Promise<{ speed: number; cpuSeconds: number }> {
+/**
+ * curl writing the file; its own speed figure, and its CPU time as bash's `times` reports it
+ * (curl receives and writes on one thread, so that is its busiest thread's too).
+ */
+async function curlRun(url: string, dest: string): Promise<Download> {
   const [speed, children] = await bashLines(
     'curl -s -o "$2" -w "%{speed_download}\\n" "$1"; times',
     url,
     dest,
   );
-  return { speed: Number(speed), cpuSeconds: timesSeconds(children) };
+  const cpuSeconds = timesSeconds(children);
+  return { speed: Number(speed), cpuSeconds, busiestThreadSeconds: cpuSeconds };
 }
 
 /** curl writing the file while sha256sum hashes the same stream, by wall clock. */
@@ -278,7 +326,7 @@ async function curlVerifyRun(
   url: string,
   dest: string,
   size: number,
-): Promise<{ speed: number; cpuSeconds: number }> {
+): Promise<Download> {
   const t0 = performance.now();
   const [children] = await bashLines(
     'set -o pipefail; curl -s "$1" | tee "$2" | sha256sum >/dev/null; times',

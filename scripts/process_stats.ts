@@ -17,7 +17,37 @@ export function cpuSecondsOfSelf(): number {
 
 /** User + system seconds of a process so far, from /proc (in clock ticks of 1/100 s). */
 export function cpuSecondsOf(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  return statSeconds(Deno.readTextFileSync(`/proc/${pid}/stat`));
+}
+
+/** User + system seconds each thread of a process has spent so far, by thread id. */
+export function threadCpuSecondsOf(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      threads.set(
+        Number(task.name),
+        statSeconds(Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`)),
+      );
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return threads;
+}
+
+/**
+ * The most CPU seconds any one thread spent between two {@link threadCpuSecondsOf} snapshots:
+ * on a machine with idle cores, that thread bounds the speed.
+ */
+export function busiestThreadSeconds(before: Map<number, number>, after: Map<number, number>): number {
+  let most = 0;
+  for (const [tid, seconds] of after) most = Math.max(most, seconds - (before.get(tid) ?? 0));
+  return most;
+}
+
+/** utime + stime of a /proc stat line (fields 14 and 15; the name in parentheses may hold spaces). */
+function statSeconds(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
