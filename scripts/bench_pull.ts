@@ -2,7 +2,8 @@
  * `deno task bench:pull [MiB] [--link MB/s]`: a synthetic repository in the ONNX layout
  * whose graph is a large file (default 512 MiB, generated here) is served by a local hub
  * in another process, and downloaded by:
- * - a real hive (`POST /v1/models/pull`: resolve, download, sha256, install), as users pull;
+ * - a real hive (`POST /v1/models/pull`: resolve, download, sha256, install), as users pull:
+ *   one hive hashing on the reading thread, one hashing on a thread of its own;
  * - rbee's downloader alone, in this process (resume support, sha256, stall watchdog);
  * - `curl -o`, and `curl | tee | sha256sum` (the like-for-like download-and-verify).
  * It prints their speeds (best and median of 5 rounds), the CPU each spends per MiB (the
@@ -13,7 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
-import { downloadFile } from "../hive/models/download.ts";
+import { DEFAULT_DOWNLOAD_SETTINGS, downloadFile } from "../hive/models/download.ts";
 import { hubFromEnv, listModelFiles } from "../hive/models/hub_client.ts";
 import { type HfModelRef, parseModelRef } from "../shared/model_ref.ts";
 import { type FaultHook, type MirrorFile, startFakeHub } from "../tests/support/fake_hub.ts";
@@ -26,6 +27,7 @@ import {
   memoryOf,
   threadCpuSecondsOf,
   timesSeconds,
+  watchThreads,
 } from "./process_stats.ts";
 
 const COMMIT = "b".repeat(40);
@@ -48,8 +50,8 @@ if (Deno.args[0] === "--serve") {
 const USAGE = `Usage: deno task bench:pull [MiB] [--link MB/s]
 
 Pulls a synthetic model whose graph is MiB mebibytes (default 512) from a local hub through
-a hive, and downloads the graph with rbee's downloader alone, curl and curl | tee | sha256sum,
-5 rounds each. --link paces the hub to that many MB/s per download, as a network link would
+two hives (sha256 on the reading thread; on a thread of its own), and downloads the graph with
+rbee's downloader alone, curl and curl | tee | sha256sum, 5 rounds each. --link paces the hub to that many MB/s per download, as a network link would
 (default: as fast as it can).`;
 const { mb, linkMBps } = parseArgs(Deno.args);
 const ROUNDS = 5;
@@ -86,7 +88,7 @@ const best = (xs: number[]) => Math.max(...xs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const root = await Deno.makeTempDir({ prefix: "rbee-bench-pull-" });
 let server: Deno.ChildProcess | null = null;
-let hive: DaemonChild | null = null;
+const hives: DaemonChild[] = [];
 const hiveLog: string[] = [];
 try {
   const size = mb * 1024 * 1024;
@@ -111,41 +113,30 @@ try {
   const file = (await listModelFiles(hub, ref, COMMIT)).find((f) => f.path === GRAPH)!;
   const fileUrl = `${url}/${REPO}/resolve/${COMMIT}/${GRAPH}`;
   const dest = join(root, "download.bin");
-  // A real hive, started as `deno task hive` starts it (same permissions), with its own home.
-  const running = hive = await startHive(join(root, "rbee-home"), url, hiveLog);
-  const hiveRssBefore = memoryOf(running.pid).rss;
+  // Real hives, started as `deno task hive` starts one (same permissions), each with its own home.
+  const inlineHive = await startHive(join(root, "home-inline"), url, hiveLog, {
+    RBEE_DOWNLOAD_HASH_THREAD: "off",
+  });
+  hives.push(inlineHive);
+  const threadHive = await startHive(join(root, "home-thread"), url, hiveLog, {
+    RBEE_DOWNLOAD_HASH_THREAD: "on",
+  });
+  hives.push(threadHive);
+  const hiveRssBefore = memoryOf(inlineHive.pid).rss;
   let peakRss = 0;
   const rssBefore = memoryOf(Deno.pid).rss;
+  const hashesOnThread = DEFAULT_DOWNLOAD_SETTINGS.hashThreadFromBytes !== null &&
+    size >= DEFAULT_DOWNLOAD_SETTINGS.hashThreadFromBytes;
 
   const contenders: Contender[] = [
+    hivePull("rbee-hive pull, sha256 inline", inlineHive, size),
+    hivePull("rbee-hive pull, sha256 on a thread", threadHive, size),
     {
-      name: "rbee-hive pull (resolve to install)",
-      async run() {
-        const [cpu0, threads0] = [cpuSecondsOf(running.pid), threadCpuSecondsOf(running.pid)];
-        const t0 = performance.now();
-        const outcome = await pullOnHive(running.url, { model: MODEL });
-        const seconds = (performance.now() - t0) / 1000;
-        if (outcome.event !== "done") {
-          throw new Error(`The hive's pull ended with ${JSON.stringify(outcome)}`);
-        }
-        return {
-          speed: size / seconds,
-          cpuSeconds: cpuSecondsOf(running.pid) - cpu0,
-          busiestThreadSeconds: busiestThreadSeconds(threads0, threadCpuSecondsOf(running.pid)),
-        };
-      },
-      async cleanUp() {
-        const res = await fetch(`${running.url}/v1/models?model=${encodeURIComponent(MODEL)}`, {
-          method: "DELETE",
-        });
-        if (!res.ok) throw new Error(`Removing the model failed: ${res.status} ${await res.text()}`);
-      },
-    },
-    {
-      name: "rbee downloader alone (in-process)",
+      name: `rbee downloader alone, ${hashesOnThread ? "thread" : "inline"} (default)`,
       async run() {
         const sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryOf(Deno.pid).rss)), 50);
         const [cpu0, threads0] = [cpuSecondsOfSelf(), threadCpuSecondsOf(Deno.pid)];
+        const threads = watchThreads(Deno.pid);
         const t0 = performance.now();
         await downloadFile(hub, ref, COMMIT, file, dest);
         const seconds = (performance.now() - t0) / 1000;
@@ -153,7 +144,7 @@ try {
         return {
           speed: size / seconds,
           cpuSeconds: cpuSecondsOfSelf() - cpu0,
-          busiestThreadSeconds: busiestThreadSeconds(threads0, threadCpuSecondsOf(Deno.pid)),
+          busiestThreadSeconds: busiestThreadSeconds(threads0, threads.stop()),
         };
       },
       cleanUp: () => Deno.remove(dest),
@@ -188,7 +179,7 @@ try {
   const link = linkMBps ? `a link paced to ${linkMBps} MB/s` : "loopback at full speed";
   console.log(`file: ${mb} MiB over ${link}, ${ROUNDS} rounds; ${navigator.hardwareConcurrency} CPUs`);
   console.log(
-    `${"".padEnd(36)} MB/s: best median   CPU ms/MiB: own busiest-thread  hub   MB/s by round`,
+    `${"".padEnd(40)} MB/s: best median   CPU ms/MiB: own busiest-thread  hub   MB/s by round`,
   );
   for (const [c, rs] of rounds) {
     const speeds = rs.map((r) => r.speed);
@@ -196,39 +187,50 @@ try {
       ? ms(median(rs.map((r) => r.busiest!)))
       : "    -";
     console.log(
-      `${c.name.padEnd(36)}      ${mbps(best(speeds))}  ${mbps(median(speeds))}` +
+      `${c.name.padEnd(40)}      ${mbps(best(speeds))}  ${mbps(median(speeds))}` +
         `               ${ms(median(rs.map((r) => r.cpu)))}          ${busiest} ` +
         `${ms(median(rs.map((r) => r.hubCpu)))}   ${speeds.map(mbps).join(",")}`,
     );
   }
-  const [hivePull, alone, curl, curlVerify] = contenders.map((c) => rounds.get(c)!.map((r) => r.speed));
+  const speedsOf = (c: Contender) => rounds.get(c)!.map((r) => r.speed);
+  const [inlinePull, threadPull, alone, curl, curlVerify] = contenders.map(speedsOf);
   const pct = (a: number, b: number) => `${(a / b * 100).toFixed(0)}%`;
   const ratio = (xs: number[]) =>
     `best ${pct(best(xs), best(curl))}, median ${pct(median(xs), median(curl))}`;
-  console.log(`rbee-hive pull / curl -o: ${ratio(hivePull)} (target >= 90%)`);
+  const mark = (onThread: boolean) => onThread === hashesOnThread ? " (this machine's default)" : "";
+  console.log(`rbee-hive pull / curl -o, sha256 inline${mark(false)}: ${ratio(inlinePull)} (target >= 90%)`);
+  console.log(
+    `rbee-hive pull / curl -o, sha256 on a thread${mark(true)}: ${ratio(threadPull)} (target >= 90%)`,
+  );
   console.log(`rbee downloader / curl -o: ${ratio(alone)}`);
-  console.log(`rbee-hive pull / curl | tee | sha256sum: best ${pct(best(hivePull), best(curlVerify))}`);
+  console.log(
+    `rbee-hive pull / curl | tee | sha256sum: best ${
+      pct(Math.max(...inlinePull, ...threadPull), best(curlVerify))
+    }`,
+  );
   // Where cores are idle, the busiest thread's CPU per MiB bounds a contender's speed.
-  const [hiveCeiling, , curlCeiling] = contenders.map((c) =>
+  const [inlineCeiling, threadCeiling, , curlCeiling] = contenders.map((c) =>
     MIB_MS_TO_MBPS / median(rounds.get(c)!.map((r) => r.busiest ?? NaN))
   );
+  const ceiling = (x: number) => `${mbps(x * 1e6).trim()} MB/s (${pct(x, curlCeiling)} of curl's)`;
   console.log(
-    `ceilings set by the busiest thread, where cores are idle: rbee-hive pull ${
-      mbps(hiveCeiling * 1e6)
-    } MB/s, ` +
-      `curl -o ${mbps(curlCeiling * 1e6)} MB/s (${pct(hiveCeiling, curlCeiling)})`,
+    `ceilings set by the busiest thread, where cores are idle: rbee-hive pull ${ceiling(inlineCeiling)} ` +
+      `with sha256 inline, ${ceiling(threadCeiling)} on a thread; curl -o ${
+        mbps(curlCeiling * 1e6).trim()
+      } MB/s`,
   );
   console.log(`sha256 alone, in memory, on this CPU: ${ms(sha256MsPerMiB())} ms/MiB`);
   const mB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
   console.log(
-    `peak RSS: hive ${mB(memoryOf(running.pid).peak)} (${mB(hiveRssBefore)} before its first pull), ` +
+    `peak RSS: hive ${mB(memoryOf(inlineHive.pid).peak)} with sha256 inline, ` +
+      `${mB(memoryOf(threadHive.pid).peak)} on a thread (${mB(hiveRssBefore)} before a pull), ` +
       `in-process downloader ${mB(peakRss)} (${mB(rssBefore)} before); file: ${mB(size)}`,
   );
 } catch (err) {
   if (hiveLog.length) console.error(hiveLog.slice(-20).join("\n"));
   throw err;
 } finally {
-  await hive?.stop(5000);
+  for (const hive of hives) await hive.stop(5000);
   if (server) {
     server.kill("SIGTERM");
     await server.status;
@@ -252,6 +254,32 @@ function parseArgs(args: string[]): { mb: number; linkMBps: number | null } {
     Deno.exit(rest.length > 1 ? 2 : 0);
   }
   return { mb: rest.length ? positive(rest[0]) : 512, linkMBps: link >= 0 ? positive(args[link + 1]) : null };
+}
+
+/** Pulls the synthetic model through a running hive; removing it again is the clean-up. */
+function hivePull(name: string, hive: DaemonChild, size: number): Contender {
+  return {
+    name,
+    async run() {
+      const [cpu0, threads0] = [cpuSecondsOf(hive.pid), threadCpuSecondsOf(hive.pid)];
+      const threads = watchThreads(hive.pid);
+      const t0 = performance.now();
+      const outcome = await pullOnHive(hive.url, { model: MODEL });
+      const seconds = (performance.now() - t0) / 1000;
+      if (outcome.event !== "done") throw new Error(`The hive's pull ended with ${JSON.stringify(outcome)}`);
+      return {
+        speed: size / seconds,
+        cpuSeconds: cpuSecondsOf(hive.pid) - cpu0,
+        busiestThreadSeconds: busiestThreadSeconds(threads0, threads.stop()),
+      };
+    },
+    async cleanUp() {
+      const res = await fetch(`${hive.url}/v1/models?model=${encodeURIComponent(MODEL)}`, {
+        method: "DELETE",
+      });
+      if (!res.ok) throw new Error(`Removing the model failed: ${res.status} ${await res.text()}`);
+    },
+  };
 }
 
 /** A hub hook that sends each download's body no faster than `bytesPerSecond`. */

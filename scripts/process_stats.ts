@@ -46,6 +46,26 @@ export function busiestThreadSeconds(before: Map<number, number>, after: Map<num
   return most;
 }
 
+/**
+ * Samples a process's threads every `everyMs` until stopped, keeping each thread's last
+ * figure: a thread that ends before `stop` (a worker that finished) still counts, less its
+ * last interval.
+ */
+export function watchThreads(pid: number, everyMs = 50): { stop(): Map<number, number> } {
+  const seen = threadCpuSecondsOf(pid);
+  const sample = () => {
+    for (const [tid, seconds] of threadCpuSecondsOf(pid)) seen.set(tid, seconds);
+  };
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return seen;
+    },
+  };
+}
+
 /** utime + stime of a /proc stat line (fields 14 and 15; the name in parentheses may hold spaces). */
 function statSeconds(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

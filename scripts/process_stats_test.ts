@@ -6,6 +6,7 @@ import {
   memoryOf,
   threadCpuSecondsOf,
   timesSeconds,
+  watchThreads,
 } from "./process_stats.ts";
 
 Deno.test("timesSeconds adds user and system time from a line of bash's times", () => {
@@ -46,4 +47,17 @@ Deno.test("the thread that works is found among a process's threads", () => {
   while (busiestThreadSeconds(before, threadCpuSecondsOf(Deno.pid)) < 0.2) {
     assertTrue(performance.now() < giveUp, "no thread's CPU time grew by 0.2 s in 10 s");
   }
+});
+
+Deno.test("a watched thread that ends still counts", async () => {
+  const before = threadCpuSecondsOf(Deno.pid);
+  const watch = watchThreads(Deno.pid, 10);
+  const code = `const end = performance.now() + 300; while (performance.now() < end) {} postMessage("done");`;
+  const worker = new Worker(URL.createObjectURL(new Blob([code])), { type: "module" });
+  await new Promise((resolve) => worker.onmessage = resolve);
+  worker.terminate();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const after = watch.stop();
+  const ended = [...after.keys()].filter((tid) => !threadCpuSecondsOf(Deno.pid).has(tid) && !before.has(tid));
+  assertTrue(ended.some((tid) => after.get(tid)! >= 0.1), `ended threads: ${ended.map((t) => after.get(t))}`);
 });

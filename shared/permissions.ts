@@ -76,6 +76,17 @@ export function denoRunArgs(role: Role, scope: PermissionScope = {}): string[] {
 }
 
 /**
+ * Modules a role starts as Web Workers: `deno compile` embeds only what is imported, so
+ * these must be included by name (paths relative to the repository root).
+ */
+export const ROLE_WORKER_MODULES: Record<Role, string[]> = {
+  keeper: [],
+  queen: [],
+  hive: ["hive/models/sha256_worker.ts"],
+  worker: [],
+};
+
+/**
  * `deno compile` arguments that build a role's binary with the same flags.
  * npm packages, onnxruntime's native addon included, are embedded by Deno.
  */
@@ -84,6 +95,7 @@ export function denoCompileArgs(role: Role, outDir = "dist"): string[] {
     "compile",
     "--no-prompt",
     ...roleFlags(role),
+    ...ROLE_WORKER_MODULES[role].flatMap((module) => ["--include", module]),
     "--output",
     `${outDir}/${ROLE_BINARY[role]}`,
     roleEntry(role),

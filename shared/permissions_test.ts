@@ -1,5 +1,5 @@
 import { assertEquals, assertTrue } from "./testing.ts";
-import { denoCompileArgs, roleFlags } from "./permissions.ts";
+import { denoCompileArgs, repoRoot, type Role, roleFlags } from "./permissions.ts";
 
 Deno.test("a worker reaches only loopback and reads only the folders it is given", () => {
   const flags = roleFlags("worker", { read: ["/models/a"] });
@@ -16,3 +16,31 @@ Deno.test("no role gets all permissions, and compiled binaries get the same flag
     for (const flag of flags) assertTrue(compile.includes(flag), `${role} compile lacks ${flag}`);
   }
 });
+
+Deno.test("every Web Worker a role starts is included in its compiled binary", async () => {
+  const roots: Record<Role, string> = { keeper: "keeper", queen: "queen", hive: "hive", worker: "worker" };
+  let found = 0;
+  for (const [role, dir] of Object.entries(roots) as [Role, string][]) {
+    for (const file of sourceFiles(`${repoRoot()}/${dir}`)) {
+      const text = await Deno.readTextFile(file);
+      for (const m of text.matchAll(/new Worker\(\s*new URL\(\s*"([^"]+)",\s*import\.meta\.url/g)) {
+        const module = new URL(m[1], `file://${file}`).pathname.slice(repoRoot().length + 1);
+        const args = denoCompileArgs(role);
+        assertTrue(
+          args.some((a, i) => a === "--include" && args[i + 1] === module),
+          `${role} lacks ${module}`,
+        );
+        found++;
+      }
+    }
+  }
+  assertTrue(found > 0, "the hive's sha256 thread, at least");
+});
+
+function* sourceFiles(dir: string): Generator<string> {
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) yield* sourceFiles(path);
+    else if (entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) yield path;
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * Reading a large body in fixed-size blocks, for downloads: the stream's bytes are
- * gathered in a block; each full block is handed on (to be hashed, then written in the
- * background) while the next one fills in a second buffer. Memory stays at two blocks
+ * gathered in a block; each full block is handed on (to be hashed and written, on other
+ * threads where the machine allows) while the next one fills in a second buffer. Memory stays at two blocks
  * whatever the body's size.
  *
  * Why it is built this way (measured with `deno task bench:pull` on 2 cores):
@@ -33,6 +33,13 @@ export interface BlockSink {
   block(bytes: Uint8Array): void | Promise<void>;
 }
 
+/** Options of {@link readBlocks}. */
+export interface BlockOptions {
+  blockSize?: number;
+  /** Blocks in a SharedArrayBuffer, for a sink that hands them to another thread. */
+  shared?: boolean;
+}
+
 /**
  * Reads `body` to its end in blocks of `blockSize`. When reading fails (or `received`
  * throws), the bytes already read are still handed to `block` before the error is
@@ -41,12 +48,14 @@ export interface BlockSink {
 export async function readBlocks(
   body: ReadableStream<Uint8Array>,
   sink: BlockSink,
-  blockSize = BLOCK_SIZE,
+  { blockSize = BLOCK_SIZE, shared = false }: BlockOptions = {},
 ): Promise<void> {
   const source = openSource(body);
   const handOn = async (bytes: Uint8Array) => await sink.block(bytes);
-  let filling = new Uint8Array(blockSize);
-  let spare = new Uint8Array(blockSize);
+  const newBlock = () =>
+    new Uint8Array(shared ? new SharedArrayBuffer(blockSize) : new ArrayBuffer(blockSize));
+  let filling = newBlock();
+  let spare = newBlock();
   let used = 0;
   // The previous block's hand-on (its write); its rejection is awaited, not lost.
   let previous: Promise<void> = Promise.resolve();

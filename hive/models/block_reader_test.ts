@@ -31,7 +31,7 @@ async function collect(body: ReadableStream<Uint8Array>, blockSize: number) {
   const result = await readBlocks(body, {
     received: (n) => void reads.push(n),
     block: (bytes) => void blocks.push(bytes.slice()),
-  }, blockSize).then(() => null, (err: Error) => err);
+  }, { blockSize }).then(() => null, (err: Error) => err);
   return { blocks, reads, error: result };
 }
 
@@ -84,7 +84,7 @@ Deno.test("a sink that refuses a read stops it: earlier bytes are kept, the stre
           if ((total += n) > 2500) throw tooLong;
         },
         block: (bytes) => void blocks.push(bytes.slice()),
-      }, 4096),
+      }, { blockSize: 4096 }),
     Error,
     "longer than listed",
   );
@@ -122,7 +122,7 @@ Deno.test("the next block fills while the previous one is handed on, and hand-on
       blocks.push(copy);
       busy--;
     },
-  }, 4096);
+  }, { blockSize: 4096 });
   assertEquals(concat(blocks), data);
   assertEquals(mostBusy, 1);
   assertTrue(readWhileBusy > 0, "reading waited for every hand-on");

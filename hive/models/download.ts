@@ -8,12 +8,17 @@
  * receives no byte for `stallMs` ends as stalled (and is retried too). Nothing
  * unverified is ever renamed into place: a sha256 mismatch deletes the bytes.
  */
-import { createHash, type Hash } from "node:crypto";
 import { dirname } from "node:path";
 import { RbeeError } from "../../shared/errors.ts";
 import { formatModelRef, type HfModelRef } from "../../shared/model_ref.ts";
 import { type Hub, type HubFile, hubGet, resolveUrl, unreachable } from "./hub_client.ts";
 import { readBlocks } from "./block_reader.ts";
+import {
+  HASH_THREAD_FROM_BYTES,
+  hashThreadDefault,
+  type RunningSha256,
+  startSha256,
+} from "./running_sha256.ts";
 import { DiskError, isDiskFull, onDisk, writeFully } from "./disk_write.ts";
 import { Watchdog } from "./stall_watchdog.ts";
 
@@ -26,14 +31,17 @@ export interface DownloadSettings {
   /** Delay before the first retry; it doubles per attempt up to `maxBackoffMs`. */
   backoffMs: number;
   maxBackoffMs: number;
+  /** Files of at least this many bytes are hashed on a thread of their own; null: none are. */
+  hashThreadFromBytes: number | null;
 }
 
-/** Defaults: five attempts, 30 s without a byte is a stall. */
+/** Defaults: five attempts, 30 s without a byte is a stall, a hashing thread where cores allow. */
 export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
   attempts: 5,
   stallMs: 30_000,
   backoffMs: 500,
   maxBackoffMs: 10_000,
+  hashThreadFromBytes: hashThreadDefault(navigator.hardwareConcurrency),
 };
 
 /** Progress of one download, reported per chunk; `bytes_done` counts resumed bytes too. */
@@ -52,7 +60,10 @@ export interface DownloadOptions {
   settings?: DownloadSettings;
 }
 
-/** Reads `RBEE_DOWNLOAD_STALL_MS`, `RBEE_DOWNLOAD_ATTEMPTS` and `RBEE_DOWNLOAD_BACKOFF_MS`. Pure. */
+/**
+ * Reads `RBEE_DOWNLOAD_STALL_MS`, `RBEE_DOWNLOAD_ATTEMPTS`, `RBEE_DOWNLOAD_BACKOFF_MS` and
+ * `RBEE_DOWNLOAD_HASH_THREAD` (auto, on or off: whether big files hash on a thread of their own). Pure.
+ */
 export function downloadSettingsFromEnv(env: Record<string, string | undefined>): DownloadSettings {
   const int = (name: string, fallback: number, min: number) => {
     const text = env[name]?.trim();
@@ -69,7 +80,24 @@ export function downloadSettingsFromEnv(env: Record<string, string | undefined>)
     stallMs: int("RBEE_DOWNLOAD_STALL_MS", d.stallMs, 1),
     backoffMs: int("RBEE_DOWNLOAD_BACKOFF_MS", d.backoffMs, 0),
     maxBackoffMs: d.maxBackoffMs,
+    hashThreadFromBytes: hashThread(env.RBEE_DOWNLOAD_HASH_THREAD, d.hashThreadFromBytes),
   };
+}
+
+function hashThread(text: string | undefined, auto: number | null): number | null {
+  switch (text?.trim().toLowerCase() || "auto") {
+    case "auto":
+      return auto;
+    case "on":
+      return HASH_THREAD_FROM_BYTES;
+    case "off":
+      return null;
+    default:
+      throw new RbeeError(
+        "VALIDATION_ERROR",
+        `RBEE_DOWNLOAD_HASH_THREAD must be auto, on or off, got '${text}'`,
+      );
+  }
 }
 
 /** The delay after failed attempt number `attempt` (1-based): exponential, capped. */
@@ -100,7 +128,7 @@ export async function downloadFile(
   await Deno.mkdir(dirname(dest), { recursive: true });
   for (let attempt = 1;; attempt++) {
     try {
-      return await attemptDownload(hub, ref, commit, file, dest, opts, settings.stallMs);
+      return await attemptDownload(hub, ref, commit, file, dest, opts, settings);
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (!isRetryable(err)) throw err;
@@ -124,14 +152,14 @@ async function attemptDownload(
   file: HubFile,
   dest: string,
   opts: DownloadOptions,
-  stallMs: number,
+  settings: DownloadSettings,
 ): Promise<void> {
   const part = `${dest}.part`;
   const where = { ref: formatModelRef(ref), file: file.path };
   let offset = (await sizeOf(part)) ?? 0;
   if (offset > file.size) offset = await restart(part);
-  const watchdog = new Watchdog(stallMs, where, opts.signal);
-  const hash = createHash("sha256");
+  const watchdog = new Watchdog(settings.stallMs, where, opts.signal);
+  const hash = startSha256(file.size, settings.hashThreadFromBytes);
   let linkedEtag: string | null = null;
   try {
     if (offset < file.size || file.size === 0) {
@@ -151,6 +179,7 @@ async function attemptDownload(
       await hashFile(part, hash);
     }
   } catch (err) {
+    hash.close();
     if (watchdog.stalled) throw watchdog.stallError(offset);
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (err instanceof RbeeError) throw err;
@@ -160,7 +189,7 @@ async function attemptDownload(
     watchdog.dispose();
   }
   opts.onProgress?.({ stage: "verifying", bytes_done: offset, bytes_total: file.size });
-  const problem = checkDownload(file, { size: offset, sha256: hash.digest("hex") }, linkedEtag);
+  const problem = checkDownload(file, { size: offset, sha256: await hash.digest() }, linkedEtag);
   if (problem) {
     await Deno.remove(part).catch(() => {});
     throw new RbeeError(
@@ -192,7 +221,7 @@ async function receive(
   res: Response,
   part: string,
   offset: number,
-  hash: Hash,
+  hash: RunningSha256,
   file: HubFile,
   opts: DownloadOptions,
   watchdog: Watchdog,
@@ -211,11 +240,9 @@ async function receive(
       }
       opts.onProgress?.({ stage: "downloading", bytes_done: done, bytes_total: file.size });
     },
-    async block(bytes) {
-      hash.update(bytes);
-      await writeFully(out, bytes);
-    },
-  });
+    // A hash on its own thread reads the block while it is written.
+    block: (bytes) => settleBoth(hash.update(bytes), writeFully(out, bytes)),
+  }, { shared: true });
   if (done < file.size) {
     throw new RbeeError(
       "HUB_UNREACHABLE",
@@ -255,14 +282,21 @@ async function restart(part: string): Promise<0> {
   return 0;
 }
 
-async function hashFile(path: string, hash: Hash): Promise<void> {
+async function hashFile(path: string, hash: RunningSha256): Promise<void> {
   // The readable closes the file when it ends.
   await onDisk(async () =>
     await readBlocks((await Deno.open(path)).readable, {
       received() {},
-      block: (bytes) => void hash.update(bytes),
-    })
+      block: (bytes) => hash.update(bytes),
+    }, { shared: true })
   );
+}
+
+/** Waits for both, then fails with the first failure: neither may still use the bytes after. */
+async function settleBoth(a: unknown, b: unknown): Promise<void> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === "rejected") throw x.reason;
+  if (y.status === "rejected") throw y.reason;
 }
 
 async function sizeOf(path: string): Promise<number | null> {

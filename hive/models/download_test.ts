@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { RbeeError } from "../../shared/errors.ts";
 import { type HfModelRef, parseModelRef } from "../../shared/model_ref.ts";
-import { assertEquals, assertRejects, assertStringIncludes, assertTrue } from "../../shared/testing.ts";
+import {
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+  assertTrue,
+} from "../../shared/testing.ts";
 import {
   type FakeHub,
   type FakeHubOptions,
@@ -19,12 +25,29 @@ import {
   retryDelay,
 } from "./download.ts";
 import { type HubFile, hubFromEnv, listModelFiles } from "./hub_client.ts";
+import { HASH_THREAD_FROM_BYTES, hashThreadDefault } from "./running_sha256.ts";
 
 const { dir: mirror, commit } = mirrorFixture();
 const ignore = mirror === null;
 const ref = parseModelRef("hf:karpathy/tinyllamas:stories260K") as HfModelRef;
 const SECRET = "hf_test_secret_do_not_leak";
-const FAST: DownloadSettings = { attempts: 4, stallMs: 300, backoffMs: 10, maxBackoffMs: 50 };
+const FAST: DownloadSettings = {
+  attempts: 4,
+  stallMs: 300,
+  backoffMs: 10,
+  maxBackoffMs: 50,
+  hashThreadFromBytes: null,
+};
+
+/**
+ * Registers a test of a download's bytes twice: sha256 inline, and on a thread of its own
+ * (forced for these small files; by default only big files get one, on 4+ cores).
+ */
+function testBothHashings(name: string, fn: (fast: DownloadSettings) => Promise<void>) {
+  for (const [how, hashThreadFromBytes] of [["inline", null], ["on its own thread", 0]] as const) {
+    Deno.test(`${name} (sha256 ${how})`, { ignore }, () => fn({ ...FAST, hashThreadFromBytes }));
+  }
+}
 
 async function withHub(
   fn: (hub: FakeHub, tmp: string, checkpoint: HubFile) => Promise<void>,
@@ -87,8 +110,18 @@ Deno.test("downloadSettingsFromEnv reads the stall time and attempts, refusing n
   assertTrue(err instanceof RbeeError && err.message.includes("'soon'"));
 });
 
+Deno.test("RBEE_DOWNLOAD_HASH_THREAD turns the hashing thread for big files on or off; auto asks the cores", () => {
+  const from = (value?: string) =>
+    downloadSettingsFromEnv({ RBEE_DOWNLOAD_HASH_THREAD: value }).hashThreadFromBytes;
+  assertEquals([from("on"), from(" OFF "), from()], [HASH_THREAD_FROM_BYTES, null, from("auto")]);
+  assertEquals(from("auto"), hashThreadDefault(navigator.hardwareConcurrency));
+  const err = assertThrows(() => from("sometimes"), RbeeError);
+  assertEquals(err.code, "VALIDATION_ERROR");
+  assertStringIncludes(err.message, "auto, on or off, got 'sometimes'");
+});
+
 Deno.test("retries back off exponentially up to a cap", () => {
-  const s = { attempts: 9, stallMs: 1, backoffMs: 500, maxBackoffMs: 3000 };
+  const s = { attempts: 9, stallMs: 1, backoffMs: 500, maxBackoffMs: 3000, hashThreadFromBytes: null };
   assertEquals([1, 2, 3, 4, 5].map((n) => retryDelay(n, s)), [500, 1000, 2000, 3000, 3000]);
 });
 
@@ -120,12 +153,13 @@ Deno.test("checkDownload reports a wrong size or sha256, also against X-Linked-E
   assertStringIncludes(checkDownload(unlisted, { size: 3, sha256: "c".repeat(64) }, etag)!, "d".repeat(64));
 });
 
-Deno.test("downloads through .part with progress, matching the manifest's sha256", { ignore }, async () => {
+testBothHashings("downloads through .part with progress, matching the manifest's sha256", async (fast) => {
   await withHub(async (hub, tmp, file) => {
     const events: DownloadProgress[] = [];
     const dest = join(tmp, "sub", "stories260K.bin");
     await downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, {
       onProgress: (p) => events.push(p),
+      settings: fast,
     });
     assertEquals(await sha256File(dest), file.sha256);
     assertEquals(names(join(tmp, "sub")), ["stories260K.bin"]);
@@ -134,13 +168,13 @@ Deno.test("downloads through .part with progress, matching the manifest's sha256
   });
 });
 
-Deno.test("a connection dropped halfway resumes with Range and the result verifies", { ignore }, async () => {
+testBothHashings("a connection dropped halfway resumes with Range and the result verifies", async (fast) => {
   const ranges: (string | null)[] = [];
   await withHub(async (hub, tmp, file) => {
     const dest = join(tmp, "m.bin");
     const retries: string[] = [];
     await downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, {
-      settings: FAST,
+      settings: fast,
       onRetry: (r) => retries.push(r.error.code),
     });
     assertEquals(await sha256File(dest), file.sha256);
@@ -157,16 +191,15 @@ Deno.test("a connection dropped halfway resumes with Range and the result verifi
   }, { faults: dropHalfway(2, ranges) });
 });
 
-Deno.test(
+testBothHashings(
   "a download that keeps failing gives up after its attempts and keeps its .part",
-  { ignore },
-  async () => {
+  async (fast) => {
     const ranges: (string | null)[] = [];
     await withHub(async (hub, tmp, file) => {
       const dest = join(tmp, "m.bin");
       const hf = hubFromEnv({ HF_ENDPOINT: hub.url, HF_TOKEN: SECRET });
       const err = await assertRejects(
-        () => downloadFile(hf, ref, commit, file, dest, { settings: { ...FAST, attempts: 3 } }),
+        () => downloadFile(hf, ref, commit, file, dest, { settings: { ...fast, attempts: 3 } }),
         RbeeError,
       );
       assertEquals([err.code, err.details?.attempts], ["HUB_UNREACHABLE", 3]);
@@ -176,7 +209,7 @@ Deno.test(
       assertEquals(names(tmp), ["m.bin.part"]);
       // A later call (a new pull, or the hive after a restart) resumes from the .part.
       ranges.length = 0;
-      await downloadFile(hf, ref, commit, file, dest, { settings: FAST });
+      await downloadFile(hf, ref, commit, file, dest, { settings: fast });
       assertEquals(await sha256File(dest), file.sha256);
       assertTrue(ranges[0]!.startsWith("bytes "), String(ranges[0]));
     }, { faults: dropHalfway(3, ranges) });
@@ -259,10 +292,9 @@ Deno.test("a slow link that keeps sending is not a stall", { ignore }, async () 
   }, { faults });
 });
 
-Deno.test(
+testBothHashings(
   "corrupt bytes fail with CHECKSUM_MISMATCH, are not retried and leave nothing",
-  { ignore },
-  async () => {
+  async (fast) => {
     let requests = 0;
     const faults: FakeHubOptions["faults"] = async (req, next) => {
       const res = await next();
@@ -276,7 +308,7 @@ Deno.test(
       const err = await assertRejects(
         () =>
           downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, join(tmp, "m.bin"), {
-            settings: FAST,
+            settings: fast,
           }),
         RbeeError,
       );
@@ -287,12 +319,12 @@ Deno.test(
   },
 );
 
-Deno.test("a server that ignores Range restarts the file from the beginning", { ignore }, async () => {
+testBothHashings("a server that ignores Range restarts the file from the beginning", async (fast) => {
   await withHub(async (hub, tmp, file) => {
     const dest = join(tmp, "m.bin");
     // Kept, these bytes would fail the checksum.
     await Deno.writeFile(dest + ".part", new Uint8Array(5000).fill(7));
-    await downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, { settings: FAST });
+    await downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, { settings: fast });
     assertEquals(await sha256File(dest), file.sha256);
     assertEquals(hub.log.filter((r) => isDownload(r.path)).map((r) => r.range), ["bytes=5000-"]);
   }, { ignoreRange: true });
@@ -337,25 +369,26 @@ Deno.test(
   },
 );
 
-Deno.test("a disk that fills up mid-download fails with INSUFFICIENT_DISK, not as a network error", {
-  ignore,
-}, async () => {
-  await withHub(async (hub, tmp, file) => {
-    const dest = join(tmp, "m.bin");
-    // The download's part file is /dev/full: every write fails with ENOSPC, as on a full disk.
-    await Deno.symlink("/dev/full", `${dest}.part`);
-    const err = await assertRejects(
-      () => downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, { settings: FAST }),
-      RbeeError,
-    );
-    assertEquals([err.code, err.status], ["INSUFFICIENT_DISK", 507]);
-    assertStringIncludes(err.message, "The disk filled up while downloading 'stories260K.bin'");
-    assertStringIncludes(err.message, "free some space and pull again");
-    // Not retried: another attempt cannot succeed until the user frees space.
-    assertEquals(hub.requests.filter(isDownload).length, 1);
-    assertEquals(names(tmp), ["m.bin.part"]);
-  });
-});
+testBothHashings(
+  "a disk that fills up mid-download fails with INSUFFICIENT_DISK, not as a network error",
+  async (fast) => {
+    await withHub(async (hub, tmp, file) => {
+      const dest = join(tmp, "m.bin");
+      // The download's part file is /dev/full: every write fails with ENOSPC, as on a full disk.
+      await Deno.symlink("/dev/full", `${dest}.part`);
+      const err = await assertRejects(
+        () => downloadFile(hubFromEnv({ HF_ENDPOINT: hub.url }), ref, commit, file, dest, { settings: fast }),
+        RbeeError,
+      );
+      assertEquals([err.code, err.status], ["INSUFFICIENT_DISK", 507]);
+      assertStringIncludes(err.message, "The disk filled up while downloading 'stories260K.bin'");
+      assertStringIncludes(err.message, "free some space and pull again");
+      // Not retried: another attempt cannot succeed until the user frees space.
+      assertEquals(hub.requests.filter(isDownload).length, 1);
+      assertEquals(names(tmp), ["m.bin.part"]);
+    });
+  },
+);
 
 Deno.test(
   "another disk failure names the file and the OS's reason, never a server path",

@@ -53,12 +53,17 @@ export async function withHiveWorld(fn: (world: HiveWorld) => Promise<void>): Pr
 }
 
 /** Starts `rbee-hive` as `deno task hive` would, on a free port, appending its log lines to `log`. */
-export async function startHive(home: string, hubUrl: string, log: string[]): Promise<DaemonChild> {
+export async function startHive(
+  home: string,
+  hubUrl: string,
+  log: string[],
+  env: Record<string, string> = {},
+): Promise<DaemonChild> {
   const { command, args } = roleCommand("hive");
   return await startDaemonChild({
     command,
     args: [...args, "--port", "0", "--home", home],
-    env: { RBEE_HOME: home, HF_ENDPOINT: hubUrl, RBEE_LOG_LEVEL: "info" },
+    env: { RBEE_HOME: home, HF_ENDPOINT: hubUrl, RBEE_LOG_LEVEL: "info", ...env },
     name: "Hive",
     onStderrLine: (line) => log.push(line),
     readyTimeoutMs: 60_000,
