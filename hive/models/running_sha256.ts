@@ -10,6 +10,7 @@
  * against 361-423 inline): see {@link hashThreadDefault}.
  */
 import { createHash } from "node:crypto";
+import { RbeeError } from "../../shared/errors.ts";
 
 /** A sha256 being computed. `update`'s bytes must stay untouched until it settles. */
 export interface RunningSha256 {
@@ -50,16 +51,19 @@ function inlineSha256(): RunningSha256 {
  * SharedArrayBuffer, not copies: the worker reads them while the file write reads them too.
  */
 export class ThreadSha256 implements RunningSha256 {
-  readonly #worker = new Worker(new URL("./sha256_worker.ts", import.meta.url), { type: "module" });
+  readonly #worker: Worker;
   /** Answers arrive in the order the requests were posted. */
   readonly #waiting: { resolve(value: unknown): void; reject(err: unknown): void }[] = [];
   #failure: Error | null = null;
 
-  constructor() {
+  /** `module` is the worker's code; another one only in tests, to make the thread fail. */
+  constructor(module = new URL("./sha256_worker.ts", import.meta.url)) {
+    this.#worker = new Worker(module, { type: "module" });
     this.#worker.onmessage = ({ data }) => this.#waiting.shift()?.resolve(data);
     this.#worker.onerror = (event) => {
       event.preventDefault();
-      this.#fail(new Error(`The sha256 thread failed: ${event.message}`));
+      // Not a network failure to retry: a bug or a broken install (a binary without the worker module).
+      this.#fail(new RbeeError("INTERNAL", `The sha256 thread of a download failed: ${event.message}`));
     };
   }
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { RbeeError } from "../../shared/errors.ts";
 import { assertEquals, assertRejects, assertThrows, assertTrue } from "../../shared/testing.ts";
 import { HASH_THREAD_FROM_BYTES, hashThreadDefault, startSha256, ThreadSha256 } from "./running_sha256.ts";
 
@@ -46,5 +47,20 @@ Deno.test("the thread takes shared memory only, and refuses work once closed", a
   for (const late of [() => hash.update(sharedBytes(64, 0)), () => hash.digest()]) {
     const err = await assertRejects(late, Error);
     assertTrue(err.message.includes("closed"), err.message);
+  }
+});
+
+Deno.test("a thread that fails fails its pending and later work with INTERNAL, not as a lost connection", async () => {
+  // A worker whose code throws on the first message it gets, as a broken one would.
+  const broken = `self.onmessage = () => { throw new Error("boom"); };`;
+  const hash = new ThreadSha256(new URL(`data:application/javascript,${encodeURIComponent(broken)}`));
+  try {
+    for (const work of [() => hash.update(sharedBytes(8, 0)), () => hash.digest()]) {
+      const err = await assertRejects(work, RbeeError);
+      assertEquals(err.code, "INTERNAL");
+      assertTrue(err.message.includes("sha256 thread of a download failed") && err.message.includes("boom"));
+    }
+  } finally {
+    hash.close();
   }
 });
