@@ -5,7 +5,7 @@
 import { queenRequest, type QueenSession } from "./queen_request.ts";
 import type { Command } from "./command.ts";
 import { clientToken } from "./client_token.ts";
-import { barLine, plainLine, PlainThrottle } from "./models_progress.ts";
+import { barLine, barWidthFor, plainLine, PlainThrottle } from "./models_progress.ts";
 import { formatBytes } from "../shared/format.ts";
 import { connectQueen, DEFAULT_QUEEN_URL, type QueenConnection } from "./queen_connection.ts";
 import { authHeaders } from "../shared/auth.ts";
@@ -95,12 +95,12 @@ async function pull(s: QueenSession, ref: string, hive?: string, dtype?: string)
   const tty = Deno.stderr.isTerminal();
   const throttle = new PlainThrottle();
   const encoder = new TextEncoder();
-  const columns = () => (tty ? Deno.consoleSize().columns : 80);
+  const width = () => barWidthFor(Deno.consoleSize().columns);
   for await (const ev of readSse(res.body!)) {
     const data = JSON.parse(ev.data);
     if (ev.event === "progress") {
       const p = PullProgressEvent.parse(data);
-      if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${barLine(p, columns() - 1)}`));
+      if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${barLine(p, width())}`));
       else if (throttle.shouldPrint(p, Date.now())) console.error(plainLine(p));
     } else if (ev.event === "error") {
       if (tty) Deno.stderr.writeSync(encoder.encode("\n"));

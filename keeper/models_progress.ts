@@ -33,15 +33,33 @@ export function plainLine(p: PullProgressEvent): string {
   return `${who}${p.stage}${p.file ? ` ${p.file}` : ""}`;
 }
 
+/**
+ * How wide a bar line may be on a terminal of `columns`: one less, so that the cursor never
+ * wraps to a new line; 80 when the terminal does not say (a pseudo-terminal without a size,
+ * as under `script` or some CI runners, reports 0).
+ */
+export function barWidthFor(columns: number): number {
+  return columns > 1 ? columns - 1 : 80;
+}
+
 /** A bar line for a terminal `width` columns wide: `stage [#####-----]  42% figures`. */
 export function barLine(p: PullProgressEvent, width = 80): string {
   if (!p.total_bytes) return plainLine(p).slice(0, width);
   const ratio = Math.min(1, (p.total_done ?? 0) / p.total_bytes);
   const tail = ` ${String(Math.floor(ratio * 100)).padStart(3)}% ${figures(p)}`;
-  const head = `${p.hive ? `[${p.hive}] ` : ""}${p.stage} `;
+  const head = `${p.hive ? `[${p.hive}] ` : ""}${pullStage(p)} `;
   const barWidth = Math.max(10, width - head.length - tail.length - 2);
   const filled = Math.round(ratio * barWidth);
   return `${head}[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}]${tail}`.slice(0, width);
+}
+
+/**
+ * The stage of the whole pull, which the bar shows with its totals: a small file that is
+ * verified while a big one still downloads is a file's stage, not the pull's.
+ */
+function pullStage(p: PullProgressEvent): PullProgressEvent["stage"] {
+  const downloading = p.stage === "verifying" && (p.total_done ?? 0) < (p.total_bytes ?? 0);
+  return downloading ? "downloading" : p.stage;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { assertEquals, assertTrue } from "../shared/testing.ts";
-import { barLine, formatDuration, plainLine, PlainThrottle } from "./models_progress.ts";
+import { barLine, barWidthFor, formatDuration, plainLine, PlainThrottle } from "./models_progress.ts";
 import { formatBytes } from "../shared/format.ts";
 
 const halfway = {
@@ -48,4 +48,17 @@ Deno.test("plain lines come at a new stage, else every interval, for each hive",
     // Each hive has its own pace.
     t.shouldPrint({ ...halfway, hive: "gpu1" }, 1950),
   ], [true, false, false, true, true, true, true]);
+});
+
+Deno.test("a terminal that reports no size gets 80-column lines, not lines cut by one", () => {
+  assertEquals([barWidthFor(0), barWidthFor(1), barWidthFor(120)], [80, 80, 119]);
+  // Under `script`, consoleSize() said 0 columns: "ready" came out as "read".
+  assertEquals(barLine({ hive: "local", stage: "ready" }, barWidthFor(0)), "[local] ready");
+});
+
+Deno.test("the bar shows the pull's stage: a file verified while others download is still downloading", () => {
+  const small = { ...halfway, stage: "verifying" as const, file: "config.json" };
+  assertTrue(barLine(small, 80).startsWith("downloading ["), barLine(small, 80));
+  const last = { ...small, total_done: small.total_bytes };
+  assertTrue(barLine(last, 80).startsWith("verifying ["), barLine(last, 80));
 });
