@@ -5,6 +5,7 @@
 import { queenRequest, type QueenSession } from "./queen_request.ts";
 import type { Command } from "./command.ts";
 import { clientToken } from "./client_token.ts";
+import { alignColumns } from "./text_columns.ts";
 import { barLine, barWidthFor, plainLine, PlainThrottle } from "./models_progress.ts";
 import { formatBytes } from "../shared/format.ts";
 import { connectQueen, DEFAULT_QUEEN_URL, type QueenConnection } from "./queen_connection.ts";
@@ -122,8 +123,7 @@ export function modelTable(models: ModelInfo[]): string {
     const hives = (m.hives ?? []).join(",");
     rows.push([m.ref, m.format, m.dtype, formatBytes(m.size), hives, m.last_used?.slice(0, 19) ?? "never"]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return alignColumns(rows).join("\n");
 }
 
 async function list(s: QueenSession, json: boolean): Promise<void> {
@@ -146,9 +146,13 @@ async function show(s: QueenSession, ref: string, json: boolean, dtype?: string)
     `pulled     ${m.pulled_at}`,
     `last used  ${m.last_used ?? "never"}`,
     "files:",
-    ...(m.files as { path: string; size: number; sha256?: string }[]).map((f) =>
-      `  ${f.path}  ${formatBytes(f.size)}  ${f.sha256 ?? ""}`.trimEnd()
-    ),
+    ...alignColumns(
+      (m.files as { path: string; size: number; sha256?: string }[]).map((f) => [
+        f.path,
+        formatBytes(f.size),
+        f.sha256 ?? "",
+      ]),
+    ).map((line) => `  ${line}`),
   ];
   console.log(lines.join("\n"));
 }

@@ -4,6 +4,7 @@
  */
 import type { ClusterWorker } from "../shared/contracts/supervision.ts";
 import { formatDuration } from "./models_progress.ts";
+import { alignColumns } from "./text_columns.ts";
 
 const HEADER = [
   "ID",
@@ -64,8 +65,7 @@ function note(w: ClusterWorker, now: number): string | null {
 /** The `workers list` table (header included), then notes on failed workers. */
 export function workerTable(workers: ClusterWorker[], now: number): string {
   const rows = [HEADER, ...workers.map((w) => row(w, now))];
-  const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const lines = rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  const lines = alignColumns(rows);
   const notes = workers.map((w) => note(w, now)).filter((n) => n !== null);
   return [...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
 }
