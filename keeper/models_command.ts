@@ -6,7 +6,8 @@ import { queenRequest, type QueenSession } from "./queen_request.ts";
 import type { Command } from "./command.ts";
 import { clientToken } from "./client_token.ts";
 import { alignColumns } from "./text_columns.ts";
-import { barLine, barWidthFor, plainLine, PlainThrottle } from "./models_progress.ts";
+import { barLine, barWidthFor, PlainThrottle } from "./models_progress.ts";
+import { progressLine } from "../shared/pull_progress_text.ts";
 import { formatBytes } from "../shared/format.ts";
 import { connectQueen, DEFAULT_QUEEN_URL, type QueenConnection } from "./queen_connection.ts";
 import { authHeaders } from "../shared/auth.ts";
@@ -102,7 +103,7 @@ async function pull(s: QueenSession, ref: string, hive?: string, dtype?: string)
     if (ev.event === "progress") {
       const p = PullProgressEvent.parse(data);
       if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${barLine(p, width())}`));
-      else if (throttle.shouldPrint(p, Date.now())) console.error(plainLine(p));
+      else if (throttle.shouldPrint(p, Date.now())) console.error(progressLine(p));
     } else if (ev.event === "error") {
       if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
       throw fromEnvelope({ error: data }, 502);

@@ -2,36 +2,8 @@
  * How `rbee models pull` shows a pull: a progress bar redrawn in place on a
  * terminal, plain lines every few seconds otherwise (logs, CI). Pure text functions.
  */
-import { formatBytes } from "../shared/format.ts";
 import type { PullProgressEvent } from "../shared/contracts/inference.ts";
-
-/** Seconds as `1h02m`, `3m05s` or `42s`. */
-export function formatDuration(s: number): string {
-  const sec = Math.max(0, Math.round(s));
-  if (sec >= 3600) {
-    return `${Math.floor(sec / 3600)}h${String(Math.floor((sec % 3600) / 60)).padStart(2, "0")}m`;
-  }
-  if (sec >= 60) return `${Math.floor(sec / 60)}m${String(sec % 60).padStart(2, "0")}s`;
-  return `${sec}s`;
-}
-
-/** The figures after the bar: `12.0 MB / 50.0 MB  3.1 MB/s  ETA 12s`. */
-function figures(p: PullProgressEvent): string {
-  const parts = [`${formatBytes(p.total_done ?? 0)} / ${formatBytes(p.total_bytes ?? 0)}`];
-  if (p.speed_bps !== undefined) parts.push(`${formatBytes(p.speed_bps)}/s`);
-  if (p.eta_s !== undefined) parts.push(`ETA ${formatDuration(p.eta_s)}`);
-  return parts.join("  ");
-}
-
-/** One plain line for a log: stage, file, percentage and figures. */
-export function plainLine(p: PullProgressEvent): string {
-  const who = p.hive ? `[${p.hive}] ` : "";
-  if (p.total_bytes) {
-    const pct = Math.floor(((p.total_done ?? 0) / p.total_bytes) * 100);
-    return `${who}${p.stage} ${p.file ?? ""} ${pct}% ${figures(p)}`.replace(/ +/g, " ").trim();
-  }
-  return `${who}${p.stage}${p.file ? ` ${p.file}` : ""}`;
-}
+import { progressFigures, progressLine } from "../shared/pull_progress_text.ts";
 
 /**
  * How wide a bar line may be on a terminal of `columns`: one less, so that the cursor never
@@ -44,9 +16,9 @@ export function barWidthFor(columns: number): number {
 
 /** A bar line for a terminal `width` columns wide: `stage [#####-----]  42% figures`. */
 export function barLine(p: PullProgressEvent, width = 80): string {
-  if (!p.total_bytes) return plainLine(p).slice(0, width);
+  if (!p.total_bytes) return progressLine(p).slice(0, width);
   const ratio = Math.min(1, (p.total_done ?? 0) / p.total_bytes);
-  const tail = ` ${String(Math.floor(ratio * 100)).padStart(3)}% ${figures(p)}`;
+  const tail = ` ${String(Math.floor(ratio * 100)).padStart(3)}% ${progressFigures(p)}`;
   const head = `${p.hive ? `[${p.hive}] ` : ""}${pullStage(p)} `;
   const barWidth = Math.max(10, width - head.length - tail.length - 2);
   const filled = Math.round(ratio * barWidth);

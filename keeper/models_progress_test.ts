@@ -1,6 +1,5 @@
 import { assertEquals, assertTrue } from "../shared/testing.ts";
-import { barLine, barWidthFor, formatDuration, plainLine, PlainThrottle } from "./models_progress.ts";
-import { formatBytes } from "../shared/format.ts";
+import { barLine, barWidthFor, PlainThrottle } from "./models_progress.ts";
 
 const halfway = {
   stage: "downloading" as const,
@@ -10,21 +9,6 @@ const halfway = {
   speed_bps: 2_500_000,
   eta_s: 20,
 };
-
-Deno.test("figures read like a person would write them", () => {
-  assertEquals([formatBytes(512), formatBytes(1_500_000), formatBytes(2_345_000_000)], [
-    "512 B",
-    "1.5 MB",
-    "2.3 GB",
-  ]);
-  assertEquals([formatDuration(42), formatDuration(185), formatDuration(3720)], ["42s", "3m05s", "1h02m"]);
-});
-
-Deno.test("a plain line has the stage, file, percentage, speed and time left", () => {
-  assertEquals(plainLine(halfway), "downloading model.bin 50% 50 MB / 100 MB 2.5 MB/s ETA 20s");
-  assertEquals(plainLine({ stage: "importing" }), "importing");
-  assertEquals(plainLine({ stage: "ready", hive: "gpu1" }), "[gpu1] ready");
-});
 
 Deno.test("the bar fills with the total and fits the terminal", () => {
   const line = barLine(halfway, 80);

@@ -3,7 +3,7 @@
  * worker, then a note for each one that failed or waits to restart. Pure.
  */
 import type { ClusterWorker } from "../shared/contracts/supervision.ts";
-import { formatDuration } from "./models_progress.ts";
+import { formatDuration } from "../shared/format.ts";
 import { alignColumns } from "./text_columns.ts";
 
 const HEADER = [

@@ -4,6 +4,7 @@
  * native or the OpenAI format, or collect it whole.
  */
 import type { EndEvent, InferenceStreamEvent } from "../shared/contracts/inference.ts";
+import { progressLine } from "../shared/pull_progress_text.ts";
 import { fromEnvelope, RbeeError, toRbeeError } from "../shared/errors.ts";
 import { sseResponse } from "../shared/sse_response.ts";
 import { type OpenAiKind, type ResponseMeta, streamChunk, usageChunk } from "./openai.ts";
@@ -77,7 +78,8 @@ export function openAiSse(
     sseSignal.addEventListener("abort", onClientGone, { once: true });
     let first = true;
     const failed = await pump(stream, (ev) => {
-      if (ev.event === "progress") sink.comment(`model ${ev.data.stage} ${ev.data.file ?? ""}`.trim());
+      // OpenAI clients ignore comments; a person reading the stream sees the pull advance.
+      if (ev.event === "progress") sink.comment(`model ${progressLine(ev.data)}`);
       else if (ev.event === "token" && ev.data.text) {
         sink.send(undefined, streamChunk(kind, meta, ev.data.text, null, first));
         first = false;

@@ -14,3 +14,13 @@ export function formatBytes(n: number): string {
   }
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[i]}`;
 }
+
+/** Seconds as `1h02m`, `3m05s` or `42s`. */
+export function formatDuration(s: number): string {
+  const sec = Math.max(0, Math.round(s));
+  if (sec >= 3600) {
+    return `${Math.floor(sec / 3600)}h${String(Math.floor((sec % 3600) / 60)).padStart(2, "0")}m`;
+  }
+  if (sec >= 60) return `${Math.floor(sec / 60)}m${String(sec % 60).padStart(2, "0")}s`;
+  return `${sec}s`;
+}

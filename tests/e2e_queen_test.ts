@@ -142,3 +142,33 @@ Deno.test("the official openai client: completions, streamed chat, models", asyn
     assertEquals([err.status, (err.error as { code: string }).code], [404, "MODEL_NOT_FOUND"]);
   });
 });
+
+Deno.test("an OpenAI stream that waits for a pull shows its progress as comment lines, then the answer", async () => {
+  await withQueen(async (queen) => {
+    // A fresh home: the model is not there, so this request pulls it first.
+    const res = await fetch(`${queen.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: MODEL,
+        messages: [{ role: "user", content: "Once" }],
+        stream: true,
+        max_tokens: 5,
+      }),
+    });
+    const lines = (await res.text()).split("\n").filter((l) => l !== "");
+    const comments = lines.filter((l) => l.startsWith(":"));
+    assertTrue(
+      comments.some((l) => /^: model downloading \S+ \d+% [\d.]+ \S?B \/ 1\.1 MB/.test(l)),
+      comments.join("\n"),
+    );
+    assertTrue(comments.some((l) => l === ": model ready"), comments.join("\n"));
+    // Comments come first; then OpenAI's chunks and [DONE], which the official client reads.
+    const firstData = lines.findIndex((l) => l.startsWith("data: "));
+    assertTrue(
+      firstData > 0 && lines.slice(firstData).every((l) => l.startsWith("data: ")),
+      lines.join("\n"),
+    );
+    assertEquals(lines.at(-1), "data: [DONE]");
+  });
+});
