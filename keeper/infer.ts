@@ -7,6 +7,7 @@ import { fromEnvelope, RbeeError } from "../shared/errors.ts";
 import { readSse } from "../shared/sse.ts";
 import { authHeaders } from "../shared/auth.ts";
 import type { InferCommand } from "./infer_args.ts";
+import { PullProgressView } from "./pull_progress_view.ts";
 
 const encoder = new TextEncoder();
 
@@ -14,15 +15,6 @@ const encoder = new TextEncoder();
 export function summaryLine(end: EndEvent): string {
   return `${end.tokens_out} tokens, time to first token ${Math.round(end.time_to_first_token_ms)} ms, ` +
     `${end.decode_tokens_per_s.toFixed(1)} tokens/s (${end.stop_reason})`;
-}
-
-/** A progress line for a model being pulled. */
-export function progressLine(p: PullProgressEvent): string {
-  if (p.bytes_total) {
-    const pct = Math.floor(((p.bytes_done ?? 0) / p.bytes_total) * 100);
-    return `model: ${p.stage} ${p.file ?? ""} ${pct}%`.replace(/\s+/g, " ");
-  }
-  return `model: ${p.stage}${p.file ? ` ${p.file}` : ""}`;
 }
 
 /** Runs the request against the queen at `url`; resolves with the end event. `out.wrote` tells if text was printed. */
@@ -42,14 +34,17 @@ export async function runInfer(
   });
   if (!res.ok || !res.body) throw fromEnvelope(await res.json().catch(() => null), res.status);
   let end: EndEvent | null = null;
+  // A model that is not there yet is pulled first; its progress goes to stderr.
+  const pull = new PullProgressView("model: ");
   for await (const ev of readSse(res.body)) {
     if (ev.data === "[DONE]") break;
     const data = JSON.parse(ev.data);
+    if (ev.event !== "progress") pull.end();
     if (ev.event === "token") {
       const { text } = TokenEvent.parse(data);
       if (text) out.wrote = true;
       await Deno.stdout.write(encoder.encode(text));
-    } else if (ev.event === "progress") console.error(progressLine(PullProgressEvent.parse(data)));
+    } else if (ev.event === "progress") pull.show(PullProgressEvent.parse(data));
     else if (ev.event === "end") end = EndEvent.parse(data);
     else if (ev.event === "error") throw fromEnvelope({ error: data }, 502);
   }

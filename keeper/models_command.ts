@@ -6,8 +6,7 @@ import { queenRequest, type QueenSession } from "./queen_request.ts";
 import type { Command } from "./command.ts";
 import { clientToken } from "./client_token.ts";
 import { alignColumns } from "./text_columns.ts";
-import { barLine, barWidthFor, PlainThrottle } from "./models_progress.ts";
-import { progressLine } from "../shared/pull_progress_text.ts";
+import { PullProgressView } from "./pull_progress_view.ts";
 import { formatBytes } from "../shared/format.ts";
 import { connectQueen, DEFAULT_QUEEN_URL, type QueenConnection } from "./queen_connection.ts";
 import { authHeaders } from "../shared/auth.ts";
@@ -94,21 +93,16 @@ export const modelsCommand: Command = {
 
 async function pull(s: QueenSession, ref: string, hive?: string, dtype?: string): Promise<void> {
   const res = await queenRequest(s, "POST", "/v2/models/pull", { model: ref, hive, dtype });
-  const tty = Deno.stderr.isTerminal();
-  const throttle = new PlainThrottle();
-  const encoder = new TextEncoder();
-  const width = () => barWidthFor(Deno.consoleSize().columns);
+  const view = new PullProgressView();
   for await (const ev of readSse(res.body!)) {
     const data = JSON.parse(ev.data);
     if (ev.event === "progress") {
-      const p = PullProgressEvent.parse(data);
-      if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${barLine(p, width())}`));
-      else if (throttle.shouldPrint(p, Date.now())) console.error(progressLine(p));
+      view.show(PullProgressEvent.parse(data));
     } else if (ev.event === "error") {
-      if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
+      view.end();
       throw fromEnvelope({ error: data }, 502);
     } else if (ev.event === "done") {
-      if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
+      view.end();
       const precision = data.dtype && data.dtype !== "fp32" ? ` (${data.dtype})` : "";
       console.log(`Pulled ${data.model}${precision} on ${(data.hives as string[]).join(", ")}`);
       return;
