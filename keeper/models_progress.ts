@@ -14,13 +14,21 @@ export function barWidthFor(columns: number): number {
   return columns > 1 ? columns - 1 : 80;
 }
 
+/** ` 100% 999 MB / 999 MB  999 MB/s  ETA 59m59s`: the figures after the bar, at their widest. */
+const TAIL_WIDTH = 44;
+const MIN_BAR = 10;
+
 /** A bar line for a terminal `width` columns wide: `stage [#####-----]  42% figures`. */
 export function barLine(p: PullProgressEvent, width = 80): string {
   if (!p.total_bytes) return progressLine(p).slice(0, width);
   const ratio = Math.min(1, (p.total_done ?? 0) / p.total_bytes);
-  const tail = ` ${String(Math.floor(ratio * 100)).padStart(3)}% ${progressFigures(p)}`;
   const head = `${p.hive ? `[${p.hive}] ` : ""}${pullStage(p)} `;
-  const barWidth = Math.max(10, width - head.length - tail.length - 2);
+  const figures = ` ${String(Math.floor(ratio * 100)).padStart(3)}% ${progressFigures(p)}`;
+  // Padded towards the widest usual figures, so that the bar keeps its length as they
+  // change, but never so far that a narrow terminal loses figures to the padding.
+  const room = width - head.length - 2 - MIN_BAR;
+  const tail = figures.padEnd(Math.min(TAIL_WIDTH, Math.max(figures.length, room)));
+  const barWidth = Math.max(MIN_BAR, width - head.length - tail.length - 2);
   const filled = Math.round(ratio * barWidth);
   return `${head}[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}]${tail}`.slice(0, width);
 }

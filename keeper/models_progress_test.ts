@@ -1,5 +1,6 @@
 import { assertEquals, assertTrue } from "../shared/testing.ts";
 import { barLine, barWidthFor, PlainThrottle } from "./models_progress.ts";
+import type { PullProgressEvent } from "../shared/contracts/inference.ts";
 
 const halfway = {
   stage: "downloading" as const,
@@ -45,4 +46,16 @@ Deno.test("the bar shows the pull's stage: a file verified while others download
   assertTrue(barLine(small, 80).startsWith("downloading ["), barLine(small, 80));
   const last = { ...small, total_done: small.total_bytes };
   assertTrue(barLine(last, 80).startsWith("verifying ["), barLine(last, 80));
+});
+
+Deno.test("the bar keeps its length while the figures change", () => {
+  const bar = (p: PullProgressEvent) => /\[[#-]+\]/.exec(barLine(p, 100))![0].length;
+  const { speed_bps: _speed, eta_s: _eta, ...start } = { ...halfway, total_done: 0 };
+  const late = { ...halfway, total_done: 99_000_000, speed_bps: 123_000_000, eta_s: 3599 };
+  assertEquals(bar(start), bar(halfway));
+  assertEquals(bar(late), bar(halfway));
+});
+
+Deno.test("on a narrow terminal the figures win over the padding", () => {
+  assertTrue(barLine(halfway, 64).trimEnd().endsWith("ETA 20s"), barLine(halfway, 64));
 });
