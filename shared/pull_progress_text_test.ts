@@ -1,15 +1,7 @@
 import { assertEquals } from "./testing.ts";
 import { formatBytes, formatDuration } from "./format.ts";
 import { progressLine } from "./pull_progress_text.ts";
-
-const halfway = {
-  stage: "downloading" as const,
-  file: "model.bin",
-  total_done: 50_000_000,
-  total_bytes: 100_000_000,
-  speed_bps: 2_500_000,
-  eta_s: 20,
-};
+import { HALFWAY } from "../tests/support/pull_progress.ts";
 
 Deno.test("figures read like a person would write them", () => {
   assertEquals([formatBytes(512), formatBytes(1_500_000), formatBytes(2_345_000_000)], [
@@ -21,7 +13,7 @@ Deno.test("figures read like a person would write them", () => {
 });
 
 Deno.test("a progress line has the stage, file, percentage, speed and time left", () => {
-  assertEquals(progressLine(halfway), "downloading model.bin 50% 50 MB / 100 MB 2.5 MB/s ETA 20s");
+  assertEquals(progressLine(HALFWAY), "downloading model.bin 50% 50 MB / 100 MB 2.5 MB/s ETA 20s");
   assertEquals(progressLine({ stage: "importing" }), "importing");
   assertEquals(progressLine({ stage: "ready", hive: "gpu1" }), "[gpu1] ready");
 });
