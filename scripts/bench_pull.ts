@@ -1,19 +1,23 @@
 /**
- * `deno task bench:pull [MiB] [--link MB/s]`: a synthetic repository in the ONNX layout
+ * `deno task bench:pull [MiB] [--link MB/s | --from-hub]`: a synthetic repository in the ONNX layout
  * whose graph is a large file (default 512 MiB, generated here) is served by a local hub
- * in another process, and downloaded by:
+ * in another process which, as the Hugging Face hub does, redirects the large file's
+ * download to a CDN: here bench_cdn.py (python3), which sends files with sendfile(2) and so
+ * takes almost no CPU from the download, as a CDN on other machines takes none. It is
+ * downloaded by:
  * - a real hive (`POST /v1/models/pull`: resolve, download, sha256, install), as users pull:
  *   one hive hashing on the reading thread, one hashing on a thread of its own;
  * - rbee's downloader alone, in this process (resume support, sha256, stall watchdog);
  * - `curl -o`, and `curl | tee | sha256sum` (the like-for-like download-and-verify).
  * It prints their speeds (best and median of 5 rounds), the CPU each spends per MiB (the
- * hub's too: where the machine has no idle core, that decides the speeds), the CPU of each
+ * servers' too: where the machine has no idle core, that decides the speeds), the CPU of each
  * one's busiest thread (which bounds its speed where cores are idle) and peak memory.
  *
  * Target: at least 90% of curl's throughput, with memory independent of file size.
  */
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
+import { parseArgs as parseCliArgs } from "node:util";
 import { DEFAULT_DOWNLOAD_SETTINGS, downloadFile } from "../hive/models/download.ts";
 import { hubFromEnv, listModelFiles } from "../hive/models/hub_client.ts";
 import { type HfModelRef, parseModelRef } from "../shared/model_ref.ts";
@@ -37,23 +41,25 @@ const MODEL = `hf:${REPO}`;
 const GRAPH = "onnx/model.onnx";
 
 if (Deno.args[0] === "--serve") {
-  // Child mode: serve the folder (at most `linkMBps` MB/s per download, when given) and say where.
-  const [root, linkMBps] = Deno.args.slice(1);
-  const hub = await startFakeHub({
-    root,
-    faults: linkMBps ? pacedDownloads(Number(linkMBps) * 1e6) : undefined,
-  });
+  // Child mode: serve the folder's hub API, send the graph's downloads to the CDN, say where.
+  const [root, cdnUrl] = Deno.args.slice(1);
+  const hub = await startFakeHub({ root, faults: cdnUrl ? toCdn(cdnUrl) : undefined });
   console.log(hub.url);
   await new Promise(() => {});
 }
 
-const USAGE = `Usage: deno task bench:pull [MiB] [--link MB/s]
+const USAGE = `Usage: deno task bench:pull [MiB] [--link MB/s | --from-hub]
 
 Pulls a synthetic model whose graph is MiB mebibytes (default 512) from a local hub through
 two hives (sha256 on the reading thread; on a thread of its own), and downloads the graph with
-rbee's downloader alone, curl and curl | tee | sha256sum, 5 rounds each. --link paces the hub to that many MB/s per download, as a network link would
-(default: as fast as it can).`;
-const { mb, linkMBps } = parseArgs(Deno.args);
+rbee's downloader alone, curl and curl | tee | sha256sum, 5 rounds each. The hub redirects the
+graph to a local CDN (python3 bench_cdn.py, sendfile), which takes almost no CPU from the
+downloads, as a CDN on other machines takes none.
+  --link MB/s   pace the CDN to that many MB/s per download, as a network link would
+                (default: as fast as it can)
+  --from-hub    let the hub (Deno) serve the graph itself, spending ~0.85 ms of this
+                machine's CPU per MiB`;
+const { mb, linkMBps, fromHub } = parseArgs(Deno.args);
 const ROUNDS = 5;
 
 /** One way of downloading the file. */
@@ -79,7 +85,7 @@ interface Round {
   speed: number;
   cpu: number;
   busiest?: number;
-  hubCpu: number;
+  serversCpu: number;
 }
 
 /** A thread that spends x ms per MiB moves at most MIB_MS_TO_MBPS / x MB/s. */
@@ -87,7 +93,7 @@ const MIB_MS_TO_MBPS = 1024 * 1024 / 1e6 * 1000;
 const best = (xs: number[]) => Math.max(...xs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const root = await Deno.makeTempDir({ prefix: "rbee-bench-pull-" });
-let server: Deno.ChildProcess | null = null;
+const servers: Deno.ChildProcess[] = [];
 const hives: DaemonChild[] = [];
 const hiveLog: string[] = [];
 try {
@@ -95,19 +101,20 @@ try {
   const files = await writeSyntheticRepo(join(root, ...REPO.split("/"), "resolve", "main"), size);
   const manifest = { repos: [{ id: REPO, commit: COMMIT, files }] };
   await Deno.writeTextFile(join(root, "MANIFEST.json"), JSON.stringify(manifest));
-  server = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL(import.meta.url).pathname,
-      "--serve",
-      root,
-      ...(linkMBps ? [`${linkMBps}`] : []),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const url = await firstLine(server.stdout);
+  const cdn = fromHub ? null : startServer("python3", [
+    new URL("bench_cdn.py", import.meta.url).pathname,
+    root,
+    ...(linkMBps ? [`${linkMBps}`] : []),
+  ]);
+  const hubServer = startServer(Deno.execPath(), [
+    "run",
+    "-A",
+    new URL(import.meta.url).pathname,
+    "--serve",
+    root,
+    ...(cdn ? [await firstLine(cdn.stdout)] : []),
+  ]);
+  const url = await firstLine(hubServer.stdout);
   const hub = hubFromEnv({ HF_ENDPOINT: url });
   const ref = parseModelRef(MODEL) as HfModelRef;
   const file = (await listModelFiles(hub, ref, COMMIT)).find((f) => f.path === GRAPH)!;
@@ -149,37 +156,42 @@ try {
       },
       cleanUp: () => Deno.remove(dest),
     },
-    { name: "curl -o", run: () => curlRun(fileUrl, dest), cleanUp: () => Deno.remove(dest) },
-    // rbee verifies as it downloads: curl through sha256sum is the like-for-like pipeline.
-    {
-      name: "curl | tee | sha256sum",
-      run: () => curlVerifyRun(fileUrl, dest, size),
-      cleanUp: () => Deno.remove(dest),
-    },
+    { name: "curl -o", run: () => curlRun(fileUrl, dest, size), cleanUp: () => Deno.remove(dest) },
   ];
-  const rounds = new Map<Contender, Round[]>(contenders.map((c) => [c, []]));
+  // rbee verifies as it downloads: curl through sha256sum is the like-for-like pipeline. It
+  // runs after the others: whatever ran after it was slower (rbee's hive pulls by 20-30%).
+  const reference: Contender = {
+    name: "curl | tee | sha256sum",
+    run: () => curlVerifyRun(fileUrl, dest, size),
+    cleanUp: () => Deno.remove(dest),
+  };
+  const rounds = new Map<Contender, Round[]>([...contenders, reference].map((c) => [c, []]));
+  const schedule: Contender[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    // Each round starts with another contender, and from flushed disk writes, so that
-    // the page cache and the disk treat them alike.
-    for (let i = 0; i < contenders.length; i++) {
-      const contender = contenders[(round + i) % contenders.length];
-      await new Deno.Command("sync").output();
-      const hub0 = cpuSecondsOf(server.pid);
-      const { speed, cpuSeconds, busiestThreadSeconds } = await contender.run();
-      const perMiB = (cpuS: number) => cpuS * 1000 / mb;
-      const hubCpu = perMiB(cpuSecondsOf(server.pid) - hub0);
-      const busiest = busiestThreadSeconds === undefined ? undefined : perMiB(busiestThreadSeconds);
-      rounds.get(contender)!.push({ speed, cpu: perMiB(cpuSeconds), busiest, hubCpu });
-      await contender.cleanUp();
-    }
+    // Each round starts with another contender, so that none is always first.
+    for (let i = 0; i < contenders.length; i++) schedule.push(contenders[(round + i) % contenders.length]);
+  }
+  for (let round = 0; round < ROUNDS; round++) schedule.push(reference);
+  const serversSeconds = () => cpuSecondsOf(hubServer.pid) + (cdn ? cpuSecondsOf(cdn.pid) : 0);
+  const perMiB = (cpuS: number) => cpuS * 1000 / mb;
+  for (const contender of schedule) {
+    // From flushed disk writes, so that the page cache and the disk treat all alike.
+    await new Deno.Command("sync").output();
+    const servers0 = serversSeconds();
+    const { speed, cpuSeconds, busiestThreadSeconds } = await contender.run();
+    const serversCpu = perMiB(serversSeconds() - servers0);
+    const busiest = busiestThreadSeconds === undefined ? undefined : perMiB(busiestThreadSeconds);
+    rounds.get(contender)!.push({ speed, cpu: perMiB(cpuSeconds), busiest, serversCpu });
+    await contender.cleanUp();
   }
 
   const mbps = (x: number) => (x / 1e6).toFixed(0).padStart(5);
   const ms = (x: number) => x.toFixed(2).padStart(5);
-  const link = linkMBps ? `a link paced to ${linkMBps} MB/s` : "loopback at full speed";
+  const source = fromHub ? "from the hub itself" : "from a sendfile CDN";
+  const link = `${linkMBps ? `a link paced to ${linkMBps} MB/s` : "loopback at full speed"}, ${source}`;
   console.log(`file: ${mb} MiB over ${link}, ${ROUNDS} rounds; ${navigator.hardwareConcurrency} CPUs`);
   console.log(
-    `${"".padEnd(40)} MB/s: best median   CPU ms/MiB: own busiest-thread  hub   MB/s by round`,
+    `${"".padEnd(40)} MB/s: best median   CPU ms/MiB: own busiest-thread servers  MB/s by round`,
   );
   for (const [c, rs] of rounds) {
     const speeds = rs.map((r) => r.speed);
@@ -189,11 +201,11 @@ try {
     console.log(
       `${c.name.padEnd(40)}      ${mbps(best(speeds))}  ${mbps(median(speeds))}` +
         `               ${ms(median(rs.map((r) => r.cpu)))}          ${busiest} ` +
-        `${ms(median(rs.map((r) => r.hubCpu)))}   ${speeds.map(mbps).join(",")}`,
+        `${ms(median(rs.map((r) => r.serversCpu))).padStart(7)}   ${speeds.map(mbps).join(",")}`,
     );
   }
   const speedsOf = (c: Contender) => rounds.get(c)!.map((r) => r.speed);
-  const [inlinePull, threadPull, alone, curl, curlVerify] = contenders.map(speedsOf);
+  const [inlinePull, threadPull, alone, curl, curlVerify] = [...contenders, reference].map(speedsOf);
   const pct = (a: number, b: number) => `${(a / b * 100).toFixed(0)}%`;
   const ratio = (xs: number[]) =>
     `best ${pct(best(xs), best(curl))}, median ${pct(median(xs), median(curl))}`;
@@ -231,29 +243,40 @@ try {
   throw err;
 } finally {
   for (const hive of hives) await hive.stop(5000);
-  if (server) {
+  for (const server of servers) {
     server.kill("SIGTERM");
     await server.status;
   }
   await Deno.remove(root, { recursive: true });
 }
 
-function parseArgs(args: string[]): { mb: number; linkMBps: number | null } {
-  const positive = (text: string | undefined) => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) {
-      console.error(USAGE);
-      Deno.exit(2);
-    }
-    return n;
+function parseArgs(args: string[]): { mb: number; linkMBps: number | null; fromHub: boolean } {
+  const usage = (code: number): never => {
+    (code ? console.error : console.log)(USAGE);
+    Deno.exit(code);
   };
-  const link = args.indexOf("--link");
-  const rest = link >= 0 ? args.filter((_, i) => i !== link && i !== link + 1) : args;
-  if (args.includes("--help") || rest.length > 1) {
-    console.log(USAGE);
-    Deno.exit(rest.length > 1 ? 2 : 0);
+  let parsed;
+  try {
+    parsed = parseCliArgs({
+      args,
+      options: { link: { type: "string" }, "from-hub": { type: "boolean" }, help: { type: "boolean" } },
+      allowPositionals: true,
+    });
+  } catch {
+    return usage(2);
   }
-  return { mb: rest.length ? positive(rest[0]) : 512, linkMBps: link >= 0 ? positive(args[link + 1]) : null };
+  const { values, positionals } = parsed;
+  if (values.help) usage(0);
+  const positive = (text: string) => {
+    const n = Number(text);
+    return Number.isFinite(n) && n > 0 ? n : usage(2);
+  };
+  if (positionals.length > 1 || (values.link !== undefined && values["from-hub"])) usage(2);
+  return {
+    mb: positionals.length ? positive(positionals[0]) : 512,
+    linkMBps: values.link === undefined ? null : positive(values.link),
+    fromHub: values["from-hub"] ?? false,
+  };
 }
 
 /** Pulls the synthetic model through a running hive; removing it again is the clean-up. */
@@ -282,25 +305,19 @@ function hivePull(name: string, hive: DaemonChild, size: number): Contender {
   };
 }
 
-/** A hub hook that sends each download's body no faster than `bytesPerSecond`. */
-function pacedDownloads(bytesPerSecond: number): FaultHook {
-  return async (req, next) => {
-    const res = await next();
-    if (!res.body || !req.path.includes("/resolve/")) return res;
-    const start = performance.now();
-    let sent = 0;
-    const body = res.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        async transform(chunk, controller) {
-          sent += chunk.length;
-          const wait = start + sent / bytesPerSecond * 1000 - performance.now();
-          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    return new Response(body, { status: res.status, headers: res.headers });
-  };
+/** A hub hook that redirects the graph's downloads to the CDN, as the Hugging Face hub does. */
+function toCdn(cdnUrl: string): FaultHook {
+  return (req, next) =>
+    req.path.includes("/resolve/") && req.path.endsWith(`/${GRAPH}`)
+      ? Promise.resolve(Response.redirect(`${cdnUrl}/${REPO}/resolve/main/${GRAPH}`, 302))
+      : next();
+}
+
+/** Starts a server that prints its URL on its first line; it is stopped with the others. */
+function startServer(command: string, args: string[]): Deno.ChildProcess {
+  const child = new Deno.Command(command, { args, stdout: "piped", stderr: "inherit" }).spawn();
+  servers.push(child);
+  return child;
 }
 
 /** Writes a repository in the ONNX layout with a `size`-byte graph; returns the manifest's files. */
@@ -336,17 +353,18 @@ async function writeSynthetic(path: string, size: number): Promise<string> {
 }
 
 /**
- * curl writing the file; its own speed figure, and its CPU time as bash's `times` reports it
- * (curl receives and writes on one thread, so that is its busiest thread's too).
+ * curl writing the file, following the hub's redirect: its own timing (from the first request
+ * to the last byte), and its CPU time as bash's `times` reports it (curl receives and writes
+ * on one thread, so that is its busiest thread's too).
  */
-async function curlRun(url: string, dest: string): Promise<Download> {
-  const [speed, children] = await bashLines(
-    'curl -s -o "$2" -w "%{speed_download}\\n" "$1"; times',
+async function curlRun(url: string, dest: string, size: number): Promise<Download> {
+  const [seconds, children] = await bashLines(
+    'curl -sfL -o "$2" -w "%{time_total}\\n" "$1"; times',
     url,
     dest,
   );
   const cpuSeconds = timesSeconds(children);
-  return { speed: Number(speed), cpuSeconds, busiestThreadSeconds: cpuSeconds };
+  return { speed: size / Number(seconds), cpuSeconds, busiestThreadSeconds: cpuSeconds };
 }
 
 /** curl writing the file while sha256sum hashes the same stream, by wall clock. */
@@ -357,7 +375,7 @@ async function curlVerifyRun(
 ): Promise<Download> {
   const t0 = performance.now();
   const [children] = await bashLines(
-    'set -o pipefail; curl -s "$1" | tee "$2" | sha256sum >/dev/null; times',
+    'set -o pipefail; curl -sfL "$1" | tee "$2" | sha256sum >/dev/null; times',
     url,
     dest,
   );
