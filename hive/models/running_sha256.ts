@@ -3,11 +3,12 @@
  * thread of its own.
  *
  * Hashing costs about as much CPU as receiving (0.7 ms/MiB with SHA-NI). On the reading
- * thread it makes that thread's CPU per MiB bound a download to 570-660 MB/s however many
- * cores are idle, where curl's allows ~830 (`deno task bench:pull`). On a thread of its
- * own the bound rises to ~940, but the bytes cross cores (the hash costs ~0.15 ms/MiB
- * more), and with no idle core it measured no faster (2 cores: medians of 367-384 MB/s
- * against 361-423 inline): see {@link hashThreadDefault}.
+ * thread it makes that thread's CPU per MiB (1.6-1.9) bound a download to 530-660 MB/s
+ * however many cores are idle, below curl's. On a thread of its own it is done while the
+ * block is written, and the reading thread's 1.0-1.25 ms/MiB allows 800-1050 MB/s.
+ * `deno task bench:pull`, 2 cores, the server a sendfile CDN as a remote one would be: hive
+ * pulls at medians of 556-629 MB/s against 397-458 inline (curl: 691-739). Only when the
+ * server shares the two cores (`--from-hub`) is the extra thread the slower (463 vs 515).
  */
 import { createHash } from "node:crypto";
 import { RbeeError } from "../../shared/errors.ts";
@@ -26,10 +27,10 @@ export const HASH_THREAD_FROM_BYTES = 64 * 1024 * 1024;
 
 /**
  * From what file size a download hashes on a thread of its own, or null for never: with
- * 4 or more cores, big files (a thread takes ~70 ms to start). Pure.
+ * 2 or more cores, big files (a thread takes ~70 ms to start). Pure.
  */
 export function hashThreadDefault(cores: number): number | null {
-  return cores >= 4 ? HASH_THREAD_FROM_BYTES : null;
+  return cores >= 2 ? HASH_THREAD_FROM_BYTES : null;
 }
 
 /** A sha256 for `bytes`-long content: on its own thread from `threadFromBytes` bytes, else inline. */
