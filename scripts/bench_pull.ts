@@ -6,7 +6,7 @@
  * takes almost no CPU from the download, as a CDN on other machines takes none. It is
  * downloaded by:
  * - a real hive (`POST /v1/models/pull`: resolve, download, sha256, install), as users pull:
- *   one hive hashing on the reading thread, one hashing on a thread of its own;
+ *   one hive hashing and writing on the reading thread, one on a thread of its own;
  * - rbee's downloader alone, in this process (resume support, sha256, stall watchdog);
  * - `curl -o`, and `curl | tee | sha256sum` (the like-for-like download-and-verify).
  * It prints their speeds (best and median of 5 rounds), the CPU each spends per MiB (the
@@ -51,7 +51,7 @@ if (Deno.args[0] === "--serve") {
 const USAGE = `Usage: deno task bench:pull [MiB] [--link MB/s | --from-hub]
 
 Pulls a synthetic model whose graph is MiB mebibytes (default 512) from a local hub through
-two hives (sha256 on the reading thread; on a thread of its own), and downloads the graph with
+two hives (hashing and writing on the reading thread; on a thread of its own), and downloads the graph with
 rbee's downloader alone, curl and curl | tee | sha256sum, 5 rounds each. The hub redirects the
 graph to a local CDN (python3 bench_cdn.py, sendfile), which takes almost no CPU from the
 downloads, as a CDN on other machines takes none.
@@ -122,22 +122,22 @@ try {
   const dest = join(root, "download.bin");
   // Real hives, started as `deno task hive` starts one (same permissions), each with its own home.
   const inlineHive = await startHive(join(root, "home-inline"), url, hiveLog, {
-    RBEE_DOWNLOAD_HASH_THREAD: "off",
+    RBEE_DOWNLOAD_THREAD: "off",
   });
   hives.push(inlineHive);
   const threadHive = await startHive(join(root, "home-thread"), url, hiveLog, {
-    RBEE_DOWNLOAD_HASH_THREAD: "on",
+    RBEE_DOWNLOAD_THREAD: "on",
   });
   hives.push(threadHive);
   const hiveRssBefore = memoryOf(inlineHive.pid).rss;
   let peakRss = 0;
   const rssBefore = memoryOf(Deno.pid).rss;
-  const hashesOnThread = DEFAULT_DOWNLOAD_SETTINGS.hashThreadFromBytes !== null &&
-    size >= DEFAULT_DOWNLOAD_SETTINGS.hashThreadFromBytes;
+  const hashesOnThread = DEFAULT_DOWNLOAD_SETTINGS.threadFromBytes !== null &&
+    size >= DEFAULT_DOWNLOAD_SETTINGS.threadFromBytes;
 
   const contenders: Contender[] = [
-    hivePull("rbee-hive pull, sha256 inline", inlineHive, size),
-    hivePull("rbee-hive pull, sha256 on a thread", threadHive, size),
+    hivePull("rbee-hive pull, inline", inlineHive, size),
+    hivePull("rbee-hive pull, on a thread", threadHive, size),
     {
       name: `rbee downloader alone, ${hashesOnThread ? "thread" : "inline"} (default)`,
       async run() {
@@ -210,9 +210,9 @@ try {
   const ratio = (xs: number[]) =>
     `best ${pct(best(xs), best(curl))}, median ${pct(median(xs), median(curl))}`;
   const mark = (onThread: boolean) => onThread === hashesOnThread ? " (this machine's default)" : "";
-  console.log(`rbee-hive pull / curl -o, sha256 inline${mark(false)}: ${ratio(inlinePull)} (target >= 90%)`);
+  console.log(`rbee-hive pull / curl -o, inline${mark(false)}: ${ratio(inlinePull)} (target >= 90%)`);
   console.log(
-    `rbee-hive pull / curl -o, sha256 on a thread${mark(true)}: ${ratio(threadPull)} (target >= 90%)`,
+    `rbee-hive pull / curl -o, on a thread${mark(true)}: ${ratio(threadPull)} (target >= 90%)`,
   );
   console.log(`rbee downloader / curl -o: ${ratio(alone)}`);
   console.log(
@@ -227,14 +227,12 @@ try {
   const ceiling = (x: number) => `${mbps(x * 1e6).trim()} MB/s (${pct(x, curlCeiling)} of curl's)`;
   console.log(
     `ceilings set by the busiest thread, where cores are idle: rbee-hive pull ${ceiling(inlineCeiling)} ` +
-      `with sha256 inline, ${ceiling(threadCeiling)} on a thread; curl -o ${
-        mbps(curlCeiling * 1e6).trim()
-      } MB/s`,
+      `inline, ${ceiling(threadCeiling)} on a thread; curl -o ${mbps(curlCeiling * 1e6).trim()} MB/s`,
   );
   console.log(`sha256 alone, in memory, on this CPU: ${ms(sha256MsPerMiB())} ms/MiB`);
   const mB = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
   console.log(
-    `peak RSS: hive ${mB(memoryOf(inlineHive.pid).peak)} with sha256 inline, ` +
+    `peak RSS: hive ${mB(memoryOf(inlineHive.pid).peak)} inline, ` +
       `${mB(memoryOf(threadHive.pid).peak)} on a thread (${mB(hiveRssBefore)} before a pull), ` +
       `in-process downloader ${mB(peakRss)} (${mB(rssBefore)} before); file: ${mB(size)}`,
   );

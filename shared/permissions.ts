@@ -82,7 +82,7 @@ export function denoRunArgs(role: Role, scope: PermissionScope = {}): string[] {
 export const ROLE_WORKER_MODULES: Record<Role, string[]> = {
   keeper: [],
   queen: [],
-  hive: ["hive/models/sha256_worker.ts"],
+  hive: ["hive/models/part_writer_worker.ts"],
   worker: [],
 };
 

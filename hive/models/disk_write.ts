@@ -1,4 +1,5 @@
 /** Writing downloaded bytes to disk, with disk errors kept apart from network errors. */
+import { RbeeError } from "../../shared/errors.ts";
 
 /** Reading or writing a download on disk failed; kept apart so it is not mistaken for a network error. */
 export class DiskError extends Error {
@@ -7,12 +8,12 @@ export class DiskError extends Error {
   }
 }
 
-/** Runs a disk operation; its failure becomes a DiskError. */
+/** Runs a disk operation; its failure becomes a DiskError (one that already says what it is stays). */
 export async function onDisk<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (err) {
-    throw err instanceof DiskError ? err : new DiskError(err);
+    throw err instanceof DiskError || err instanceof RbeeError ? err : new DiskError(err);
   }
 }
 

@@ -13,13 +13,8 @@ import { RbeeError } from "../../shared/errors.ts";
 import { formatModelRef, type HfModelRef } from "../../shared/model_ref.ts";
 import { type Hub, type HubFile, hubGet, resolveUrl, unreachable } from "./hub_client.ts";
 import { readBlocks } from "./block_reader.ts";
-import {
-  HASH_THREAD_FROM_BYTES,
-  hashThreadDefault,
-  type RunningSha256,
-  startSha256,
-} from "./running_sha256.ts";
-import { DiskError, isDiskFull, onDisk, writeFully } from "./disk_write.ts";
+import { openPartWriter, type PartWriter, THREAD_FROM_BYTES, threadDefault } from "./part_writer.ts";
+import { DiskError, isDiskFull, onDisk } from "./disk_write.ts";
 import { Watchdog } from "./stall_watchdog.ts";
 
 /** How hard a download tries. */
@@ -31,17 +26,17 @@ export interface DownloadSettings {
   /** Delay before the first retry; it doubles per attempt up to `maxBackoffMs`. */
   backoffMs: number;
   maxBackoffMs: number;
-  /** Files of at least this many bytes are hashed on a thread of their own; null: none are. */
-  hashThreadFromBytes: number | null;
+  /** Files of at least this many bytes are hashed and written on a thread of their own; null: none are. */
+  threadFromBytes: number | null;
 }
 
-/** Defaults: five attempts, 30 s without a byte is a stall, a hashing thread where cores allow. */
+/** Defaults: five attempts, 30 s without a byte is a stall, a thread per big file where cores allow. */
 export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
   attempts: 5,
   stallMs: 30_000,
   backoffMs: 500,
   maxBackoffMs: 10_000,
-  hashThreadFromBytes: hashThreadDefault(navigator.hardwareConcurrency),
+  threadFromBytes: threadDefault(navigator.hardwareConcurrency),
 };
 
 /** Progress of one download, reported per chunk; `bytes_done` counts resumed bytes too. */
@@ -62,7 +57,8 @@ export interface DownloadOptions {
 
 /**
  * Reads `RBEE_DOWNLOAD_STALL_MS`, `RBEE_DOWNLOAD_ATTEMPTS`, `RBEE_DOWNLOAD_BACKOFF_MS` and
- * `RBEE_DOWNLOAD_HASH_THREAD` (auto, on or off: whether big files hash on a thread of their own). Pure.
+ * `RBEE_DOWNLOAD_THREAD` (auto, on or off: whether big files are hashed and written on a thread
+ * of their own). Pure.
  */
 export function downloadSettingsFromEnv(env: Record<string, string | undefined>): DownloadSettings {
   const int = (name: string, fallback: number, min: number) => {
@@ -80,22 +76,22 @@ export function downloadSettingsFromEnv(env: Record<string, string | undefined>)
     stallMs: int("RBEE_DOWNLOAD_STALL_MS", d.stallMs, 1),
     backoffMs: int("RBEE_DOWNLOAD_BACKOFF_MS", d.backoffMs, 0),
     maxBackoffMs: d.maxBackoffMs,
-    hashThreadFromBytes: hashThread(env.RBEE_DOWNLOAD_HASH_THREAD, d.hashThreadFromBytes),
+    threadFromBytes: downloadThread(env.RBEE_DOWNLOAD_THREAD, d.threadFromBytes),
   };
 }
 
-function hashThread(text: string | undefined, auto: number | null): number | null {
+function downloadThread(text: string | undefined, auto: number | null): number | null {
   switch (text?.trim().toLowerCase() || "auto") {
     case "auto":
       return auto;
     case "on":
-      return HASH_THREAD_FROM_BYTES;
+      return THREAD_FROM_BYTES;
     case "off":
       return null;
     default:
       throw new RbeeError(
         "VALIDATION_ERROR",
-        `RBEE_DOWNLOAD_HASH_THREAD must be auto, on or off, got '${text}'`,
+        `RBEE_DOWNLOAD_THREAD must be auto, on or off, got '${text}'`,
       );
   }
 }
@@ -159,8 +155,10 @@ async function attemptDownload(
   let offset = (await sizeOf(part)) ?? 0;
   if (offset > file.size) offset = await restart(part);
   const watchdog = new Watchdog(settings.stallMs, where, opts.signal);
-  const hash = startSha256(file.size, settings.hashThreadFromBytes);
+  const open = (at: number) => openPartWriter(part, at, file.size, settings.threadFromBytes);
+  let writer: PartWriter | null = null;
   let linkedEtag: string | null = null;
+  let sha256: string;
   try {
     if (offset < file.size || file.size === 0) {
       const url = resolveUrl(hub, ref, commit, file.repoPath);
@@ -173,13 +171,16 @@ async function attemptDownload(
       linkedEtag = res.headers.get("x-linked-etag");
       // A server that ignores Range answers 200 with the whole file: start over.
       if (offset > 0 && !resumes(res, offset)) offset = await restart(part);
-      if (offset > 0) await hashFile(part, hash);
-      offset = await receive(res, part, offset, hash, file, opts, watchdog);
+      writer = await open(offset);
+      if (offset > 0) await hashPart(part, writer);
+      offset = await receive(res, writer, offset, file, opts, watchdog);
     } else {
-      await hashFile(part, hash);
+      writer = await open(offset);
+      await hashPart(part, writer);
     }
+    sha256 = await writer.finish();
   } catch (err) {
-    hash.close();
+    writer?.abort();
     if (watchdog.stalled) throw watchdog.stallError(offset);
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (err instanceof RbeeError) throw err;
@@ -189,7 +190,7 @@ async function attemptDownload(
     watchdog.dispose();
   }
   opts.onProgress?.({ stage: "verifying", bytes_done: offset, bytes_total: file.size });
-  const problem = checkDownload(file, { size: offset, sha256: await hash.digest() }, linkedEtag);
+  const problem = checkDownload(file, { size: offset, sha256 }, linkedEtag);
   if (problem) {
     await Deno.remove(part).catch(() => {});
     throw new RbeeError(
@@ -216,21 +217,18 @@ export function checkDownload(
   return null;
 }
 
-/** Streams the body into `part` (appending after `offset`), hashing it; returns the part's size. */
+/** Streams the body into the part (after its first `offset` bytes); returns the part's size. */
 async function receive(
   res: Response,
-  part: string,
+  writer: PartWriter,
   offset: number,
-  hash: RunningSha256,
   file: HubFile,
   opts: DownloadOptions,
   watchdog: Watchdog,
 ): Promise<number> {
   let done = offset;
-  using out = await onDisk(() =>
-    Deno.open(part, { write: true, create: true, append: offset > 0, truncate: !offset })
-  );
   // What arrived before a failure is still written: the next attempt resumes after it.
+  // Blocks in shared memory: a writer thread reads them where they are.
   await readBlocks(res.body ?? ReadableStream.from([]), {
     received(bytes) {
       watchdog.kick();
@@ -240,8 +238,7 @@ async function receive(
       }
       opts.onProgress?.({ stage: "downloading", bytes_done: done, bytes_total: file.size });
     },
-    // A hash on its own thread reads the block while it is written.
-    block: (bytes) => settleBoth(hash.update(bytes), writeFully(out, bytes)),
+    block: (bytes) => writer.append(bytes),
   }, { shared: true });
   if (done < file.size) {
     throw new RbeeError(
@@ -282,21 +279,15 @@ async function restart(part: string): Promise<0> {
   return 0;
 }
 
-async function hashFile(path: string, hash: RunningSha256): Promise<void> {
+/** Hashes what a part already holds, for a download that resumes after it. */
+async function hashPart(path: string, writer: PartWriter): Promise<void> {
   // The readable closes the file when it ends.
   await onDisk(async () =>
     await readBlocks((await Deno.open(path)).readable, {
       received() {},
-      block: (bytes) => hash.update(bytes),
+      block: (bytes) => writer.hashOnly(bytes),
     }, { shared: true })
   );
-}
-
-/** Waits for both, then fails with the first failure: neither may still use the bytes after. */
-async function settleBoth(a: unknown, b: unknown): Promise<void> {
-  const [x, y] = await Promise.allSettled([a, b]);
-  if (x.status === "rejected") throw x.reason;
-  if (y.status === "rejected") throw y.reason;
 }
 
 async function sizeOf(path: string): Promise<number | null> {

@@ -25,7 +25,7 @@ import {
   retryDelay,
 } from "./download.ts";
 import { type HubFile, hubFromEnv, listModelFiles } from "./hub_client.ts";
-import { HASH_THREAD_FROM_BYTES, hashThreadDefault } from "./running_sha256.ts";
+import { THREAD_FROM_BYTES, threadDefault } from "./part_writer.ts";
 
 const { dir: mirror, commit } = mirrorFixture();
 const ignore = mirror === null;
@@ -36,16 +36,16 @@ const FAST: DownloadSettings = {
   stallMs: 300,
   backoffMs: 10,
   maxBackoffMs: 50,
-  hashThreadFromBytes: null,
+  threadFromBytes: null,
 };
 
 /**
- * Registers a test of a download's bytes twice: sha256 inline, and on a thread of its own
- * (forced for these small files; by default only big files get one, on 4+ cores).
+ * Registers a test of a download's bytes twice: hashed and written on the reading thread,
+ * and on a thread of its own (forced for these small files; by default only big files get one).
  */
-function testBothHashings(name: string, fn: (fast: DownloadSettings) => Promise<void>) {
-  for (const [how, hashThreadFromBytes] of [["inline", null], ["on its own thread", 0]] as const) {
-    Deno.test(`${name} (sha256 ${how})`, { ignore }, () => fn({ ...FAST, hashThreadFromBytes }));
+function testBothWriters(name: string, fn: (fast: DownloadSettings) => Promise<void>) {
+  for (const [how, threadFromBytes] of [["inline", null], ["on a thread", 0]] as const) {
+    Deno.test(`${name} (written ${how})`, { ignore }, () => fn({ ...FAST, threadFromBytes }));
   }
 }
 
@@ -110,18 +110,17 @@ Deno.test("downloadSettingsFromEnv reads the stall time and attempts, refusing n
   assertTrue(err instanceof RbeeError && err.message.includes("'soon'"));
 });
 
-Deno.test("RBEE_DOWNLOAD_HASH_THREAD turns the hashing thread for big files on or off; auto asks the cores", () => {
-  const from = (value?: string) =>
-    downloadSettingsFromEnv({ RBEE_DOWNLOAD_HASH_THREAD: value }).hashThreadFromBytes;
-  assertEquals([from("on"), from(" OFF "), from()], [HASH_THREAD_FROM_BYTES, null, from("auto")]);
-  assertEquals(from("auto"), hashThreadDefault(navigator.hardwareConcurrency));
+Deno.test("RBEE_DOWNLOAD_THREAD turns the thread for big files on or off; auto asks the cores", () => {
+  const from = (value?: string) => downloadSettingsFromEnv({ RBEE_DOWNLOAD_THREAD: value }).threadFromBytes;
+  assertEquals([from("on"), from(" OFF "), from()], [THREAD_FROM_BYTES, null, from("auto")]);
+  assertEquals(from("auto"), threadDefault(navigator.hardwareConcurrency));
   const err = assertThrows(() => from("sometimes"), RbeeError);
   assertEquals(err.code, "VALIDATION_ERROR");
   assertStringIncludes(err.message, "auto, on or off, got 'sometimes'");
 });
 
 Deno.test("retries back off exponentially up to a cap", () => {
-  const s = { attempts: 9, stallMs: 1, backoffMs: 500, maxBackoffMs: 3000, hashThreadFromBytes: null };
+  const s = { attempts: 9, stallMs: 1, backoffMs: 500, maxBackoffMs: 3000, threadFromBytes: null };
   assertEquals([1, 2, 3, 4, 5].map((n) => retryDelay(n, s)), [500, 1000, 2000, 3000, 3000]);
 });
 
@@ -153,7 +152,7 @@ Deno.test("checkDownload reports a wrong size or sha256, also against X-Linked-E
   assertStringIncludes(checkDownload(unlisted, { size: 3, sha256: "c".repeat(64) }, etag)!, "d".repeat(64));
 });
 
-testBothHashings("downloads through .part with progress, matching the manifest's sha256", async (fast) => {
+testBothWriters("downloads through .part with progress, matching the manifest's sha256", async (fast) => {
   await withHub(async (hub, tmp, file) => {
     const events: DownloadProgress[] = [];
     const dest = join(tmp, "sub", "stories260K.bin");
@@ -168,7 +167,7 @@ testBothHashings("downloads through .part with progress, matching the manifest's
   });
 });
 
-testBothHashings("a connection dropped halfway resumes with Range and the result verifies", async (fast) => {
+testBothWriters("a connection dropped halfway resumes with Range and the result verifies", async (fast) => {
   const ranges: (string | null)[] = [];
   await withHub(async (hub, tmp, file) => {
     const dest = join(tmp, "m.bin");
@@ -191,7 +190,7 @@ testBothHashings("a connection dropped halfway resumes with Range and the result
   }, { faults: dropHalfway(2, ranges) });
 });
 
-testBothHashings(
+testBothWriters(
   "a download that keeps failing gives up after its attempts and keeps its .part",
   async (fast) => {
     const ranges: (string | null)[] = [];
@@ -292,7 +291,7 @@ Deno.test("a slow link that keeps sending is not a stall", { ignore }, async () 
   }, { faults });
 });
 
-testBothHashings(
+testBothWriters(
   "corrupt bytes fail with CHECKSUM_MISMATCH, are not retried and leave nothing",
   async (fast) => {
     let requests = 0;
@@ -319,7 +318,7 @@ testBothHashings(
   },
 );
 
-testBothHashings("a server that ignores Range restarts the file from the beginning", async (fast) => {
+testBothWriters("a server that ignores Range restarts the file from the beginning", async (fast) => {
   await withHub(async (hub, tmp, file) => {
     const dest = join(tmp, "m.bin");
     // Kept, these bytes would fail the checksum.
@@ -369,7 +368,7 @@ Deno.test(
   },
 );
 
-testBothHashings(
+testBothWriters(
   "a disk that fills up mid-download fails with INSUFFICIENT_DISK, not as a network error",
   async (fast) => {
     await withHub(async (hub, tmp, file) => {

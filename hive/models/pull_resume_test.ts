@@ -12,13 +12,13 @@ import { ensureModel, type EnsureModelOptions, type ImportFn, type PullProgress 
 const { dir: mirror, commit } = mirrorFixture();
 const ignore = mirror === null;
 const TINY = parseModelRef("hf:karpathy/tinyllamas:stories260K");
-// Every file hashes on a thread of its own here (by default only big ones do, on 4+ cores).
+// Every file is hashed and written on a thread of its own here (by default only big ones are).
 const FAST: DownloadSettings = {
   attempts: 3,
   stallMs: 500,
   backoffMs: 5,
   maxBackoffMs: 20,
-  hashThreadFromBytes: 0,
+  threadFromBytes: 0,
 };
 const importLlama2c: ImportFn = (o) => Deno.writeTextFile(join(o.outDir, "config.json"), "{}");
 const isDownload = (path: string) => path.includes("/resolve/");
