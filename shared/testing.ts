@@ -55,3 +55,13 @@ export async function assertRejects<E extends Error>(
   }
   throw new assert.AssertionError({ message: msg ?? `expected ${type.name} to be rejected` });
 }
+
+/** Runs `fn` with a new temporary folder, removed afterwards whatever happens. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

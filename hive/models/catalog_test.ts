@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Logger } from "../../shared/log.ts";
-import { assertEquals, assertStringIncludes, assertTrue } from "../../shared/testing.ts";
+import { assertEquals, assertStringIncludes, assertTrue, withTempDir } from "../../shared/testing.ts";
 import { Catalog, catalogPath } from "./catalog.ts";
 
 function memoryLog(): Logger & { lines: string[] } {
@@ -14,15 +14,6 @@ function memoryLog(): Logger & { lines: string[] } {
     with: () => log,
   };
   return log as unknown as Logger & { lines: string[] };
-}
-
-async function withHome(fn: (home: string) => Promise<void>) {
-  const home = await Deno.makeTempDir();
-  try {
-    await fn(home);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
 }
 
 async function installFolder(home: string, rel: string, meta: Record<string, unknown>, bytes = 10) {
@@ -43,7 +34,7 @@ const META = {
 };
 
 Deno.test("a missing catalog is rebuilt from the model folders, and says so", async () => {
-  await withHome(async (home) => {
+  await withTempDir(async (home) => {
     const dir = await installFolder(home, `hf/acme/tiny/_/${COMMIT}`, META);
     // Work areas are not models.
     await installFolder(home, `.downloads/hf/acme/other/_/${COMMIT}`, { ...META, ref: "hf:acme/other@main" });
@@ -66,7 +57,7 @@ Deno.test("a missing catalog is rebuilt from the model folders, and says so", as
 });
 
 Deno.test("a corrupt catalog is set aside and rebuilt instead of failing the start", async () => {
-  await withHome(async (home) => {
+  await withTempDir(async (home) => {
     await installFolder(home, `hf/acme/tiny/_/${COMMIT}`, META);
     await Deno.writeTextFile(catalogPath(home), "this is not a database ".repeat(200));
     const log = memoryLog();
@@ -79,7 +70,7 @@ Deno.test("a corrupt catalog is set aside and rebuilt instead of failing the sta
 });
 
 Deno.test("entries survive a reopen, keep their last use, and can be removed", async () => {
-  await withHome(async (home) => {
+  await withTempDir(async (home) => {
     const dir = await installFolder(home, `hf/acme/tiny/_/${COMMIT}`, META);
     const first = await Catalog.open(home, memoryLog());
     first.touch("hf:acme/tiny@main", "fp32", new Date("2026-02-03T00:00:00Z"));
@@ -98,7 +89,7 @@ Deno.test("entries survive a reopen, keep their last use, and can be removed", a
 });
 
 Deno.test("one reference in several precisions is one entry per dtype, fp32 first", async () => {
-  await withHome(async (home) => {
+  await withTempDir(async (home) => {
     await installFolder(home, `hf/acme/tiny/_/${COMMIT}-q8`, { ...META, dtype: "q8" });
     await installFolder(home, `hf/acme/tiny/_/${COMMIT}`, META);
     const catalog = await Catalog.open(home, memoryLog());
@@ -115,7 +106,7 @@ Deno.test("one reference in several precisions is one entry per dtype, fp32 firs
 });
 
 Deno.test("a catalog from before dtypes (one row per reference) is rebuilt from the folders", async () => {
-  await withHome(async (home) => {
+  await withTempDir(async (home) => {
     await installFolder(home, `hf/acme/tiny/_/${COMMIT}`, META);
     const { DatabaseSync } = await import("node:sqlite");
     const old = new DatabaseSync(catalogPath(home));

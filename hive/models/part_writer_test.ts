@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { RbeeError } from "../../shared/errors.ts";
-import { assertEquals, assertRejects, assertTrue } from "../../shared/testing.ts";
+import { assertEquals, assertRejects, assertTrue, withTempDir } from "../../shared/testing.ts";
 import { DiskError, isDiskFull } from "./disk_write.ts";
 import { openPartWriter, THREAD_FROM_BYTES, threadDefault, ThreadPartWriter } from "./part_writer.ts";
 
@@ -17,21 +17,12 @@ const sha256 = (...parts: Uint8Array[]) => {
   return hash.digest("hex");
 };
 
-async function withTmp(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 /** The two writers: on the reading thread, and on a thread of its own. */
 const WAYS = [["inline", null], ["on a thread", 0]] as const;
 
 Deno.test("a thread of its own only with two cores or more, and only for big files", async () => {
   assertEquals([1, 2, 16].map(threadDefault), [null, THREAD_FROM_BYTES, THREAD_FROM_BYTES]);
-  await withTmp(async (dir) => {
+  await withTempDir(async (dir) => {
     const kinds = [];
     for (
       const [size, from] of [[THREAD_FROM_BYTES - 1, THREAD_FROM_BYTES], [
@@ -52,7 +43,7 @@ Deno.test("a thread of its own only with two cores or more, and only for big fil
 
 for (const [how, from] of WAYS) {
   Deno.test(`${how}: the part gets the appended bytes in order, the digest covers what was already there`, async () => {
-    await withTmp(async (dir) => {
+    await withTempDir(async (dir) => {
       const path = join(dir, "m.bin.part");
       const before = sharedBytes(5000, 1);
       await Deno.writeFile(path, before);
@@ -72,7 +63,7 @@ for (const [how, from] of WAYS) {
   });
 
   Deno.test(`${how}: a full disk fails with a DiskError that says so, and nothing is written after it`, async () => {
-    await withTmp(async (dir) => {
+    await withTempDir(async (dir) => {
       const path = join(dir, "m.bin.part");
       await Deno.symlink("/dev/full", path);
       const writer = await openPartWriter(path, 0, 1, from);
@@ -88,7 +79,7 @@ for (const [how, from] of WAYS) {
   });
 
   Deno.test(`${how}: a part that cannot be opened fails with a DiskError`, async () => {
-    await withTmp(async (dir) => {
+    await withTempDir(async (dir) => {
       const err = await assertRejects(
         () => openPartWriter(join(dir, "no", "such", "p"), 0, 1, from),
         DiskError,
@@ -99,7 +90,7 @@ for (const [how, from] of WAYS) {
 }
 
 Deno.test("the thread takes shared memory only, and refuses work once aborted", async () => {
-  await withTmp(async (dir) => {
+  await withTempDir(async (dir) => {
     const writer = await ThreadPartWriter.open(join(dir, "p"), false);
     try {
       await assertRejects(() => writer.append(new Uint8Array(8)), TypeError);
@@ -115,7 +106,7 @@ Deno.test("the thread takes shared memory only, and refuses work once aborted", 
 });
 
 Deno.test("a thread that dies fails its work with INTERNAL, not as a disk or network error", async () => {
-  await withTmp(async (dir) => {
+  await withTempDir(async (dir) => {
     // A worker whose code throws on the first request, as a broken one would.
     const broken = `self.onmessage = () => { throw new Error("boom"); };`;
     const module = new URL(`data:application/javascript,${encodeURIComponent(broken)}`);
