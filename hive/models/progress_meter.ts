@@ -15,6 +15,13 @@ export interface Rate {
 /** Below this span the figures are noise: a 23-byte file fetched in 10 ms is not a speed. */
 export const MIN_SPAN_MS = 500;
 
+/**
+ * Samples closer together than this are not kept: a fast download updates the meter for
+ * every read (10,000 times a second at 600 MB/s), and a window of every one of them grew
+ * to tens of thousands of entries, each update shifting them all.
+ */
+export const SAMPLE_EVERY_MS = 50;
+
 /** Estimates a transfer's rate over the last `windowMs`. */
 export class ProgressMeter {
   readonly #samples: { at: number; done: number }[] = [];
@@ -25,10 +32,16 @@ export class ProgressMeter {
     readonly now: () => number = performance.now.bind(performance),
   ) {}
 
+  /** How many samples the window holds: at most one per SAMPLE_EVERY_MS, and two. */
+  get samples(): number {
+    return this.#samples.length;
+  }
+
   /** Records that `done` bytes are complete and returns the rate so far. */
   update(done: number): Rate {
     const at = this.now();
-    this.#samples.push({ at, done });
+    const last = this.#samples.at(-1);
+    if (!last || at - last.at >= SAMPLE_EVERY_MS) this.#samples.push({ at, done });
     while (this.#samples.length > 2 && at - this.#samples[1].at >= this.windowMs) this.#samples.shift();
     return rateOf(this.#samples[0], { at, done }, this.total);
   }
