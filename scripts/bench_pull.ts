@@ -16,12 +16,13 @@
  * Target: at least 90% of curl's throughput, with memory independent of file size.
  */
 import { createHash } from "node:crypto";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { parseArgs as parseCliArgs } from "node:util";
 import { DEFAULT_DOWNLOAD_SETTINGS, downloadFile } from "../hive/models/download.ts";
 import { hubFromEnv, listModelFiles } from "../hive/models/hub_client.ts";
 import { type HfModelRef, parseModelRef } from "../shared/model_ref.ts";
-import { type FaultHook, type MirrorFile, startFakeHub } from "../tests/support/fake_hub.ts";
+import { type FaultHook, startFakeHub } from "../tests/support/fake_hub.ts";
+import { writeSyntheticRepo } from "./synthetic_repo.ts";
 import { pullOnHive, startHive } from "../tests/support/hive_process.ts";
 import type { DaemonChild } from "../shared/child.ts";
 import {
@@ -29,7 +30,6 @@ import {
   cpuSecondsOf,
   cpuSecondsOfSelf,
   memoryOf,
-  threadCpuSecondsOf,
   timesSeconds,
   watchThreads,
 } from "./process_stats.ts";
@@ -98,7 +98,7 @@ const hives: DaemonChild[] = [];
 const hiveLog: string[] = [];
 try {
   const size = mb * 1024 * 1024;
-  const files = await writeSyntheticRepo(join(root, ...REPO.split("/"), "resolve", "main"), size);
+  const files = await writeSyntheticRepo(join(root, ...REPO.split("/"), "resolve", "main"), GRAPH, size);
   const manifest = { repos: [{ id: REPO, commit: COMMIT, files }] };
   await Deno.writeTextFile(join(root, "MANIFEST.json"), JSON.stringify(manifest));
   const cdn = fromHub ? null : startServer("python3", [
@@ -132,17 +132,17 @@ try {
   const hiveRssBefore = memoryOf(inlineHive.pid).rss;
   let peakRss = 0;
   const rssBefore = memoryOf(Deno.pid).rss;
-  const hashesOnThread = DEFAULT_DOWNLOAD_SETTINGS.threadFromBytes !== null &&
+  const threadByDefault = DEFAULT_DOWNLOAD_SETTINGS.threadFromBytes !== null &&
     size >= DEFAULT_DOWNLOAD_SETTINGS.threadFromBytes;
 
   const contenders: Contender[] = [
     hivePull("rbee-hive pull, inline", inlineHive, size),
     hivePull("rbee-hive pull, on a thread", threadHive, size),
     {
-      name: `rbee downloader alone, ${hashesOnThread ? "thread" : "inline"} (default)`,
+      name: `rbee downloader alone, ${threadByDefault ? "thread" : "inline"} (default)`,
       async run() {
         const sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryOf(Deno.pid).rss)), 50);
-        const [cpu0, threads0] = [cpuSecondsOfSelf(), threadCpuSecondsOf(Deno.pid)];
+        const cpu0 = cpuSecondsOfSelf();
         const threads = watchThreads(Deno.pid);
         const t0 = performance.now();
         await downloadFile(hub, ref, COMMIT, file, dest);
@@ -151,7 +151,7 @@ try {
         return {
           speed: size / seconds,
           cpuSeconds: cpuSecondsOfSelf() - cpu0,
-          busiestThreadSeconds: busiestThreadSeconds(threads0, threads.stop()),
+          busiestThreadSeconds: busiestThreadSeconds(threads.start, threads.stop()),
         };
       },
       cleanUp: () => Deno.remove(dest),
@@ -209,7 +209,7 @@ try {
   const pct = (a: number, b: number) => `${(a / b * 100).toFixed(0)}%`;
   const ratio = (xs: number[]) =>
     `best ${pct(best(xs), best(curl))}, median ${pct(median(xs), median(curl))}`;
-  const mark = (onThread: boolean) => onThread === hashesOnThread ? " (this machine's default)" : "";
+  const mark = (onThread: boolean) => onThread === threadByDefault ? " (this machine's default)" : "";
   console.log(`rbee-hive pull / curl -o, inline${mark(false)}: ${ratio(inlinePull)} (target >= 90%)`);
   console.log(
     `rbee-hive pull / curl -o, on a thread${mark(true)}: ${ratio(threadPull)} (target >= 90%)`,
@@ -282,7 +282,7 @@ function hivePull(name: string, hive: DaemonChild, size: number): Contender {
   return {
     name,
     async run() {
-      const [cpu0, threads0] = [cpuSecondsOf(hive.pid), threadCpuSecondsOf(hive.pid)];
+      const cpu0 = cpuSecondsOf(hive.pid);
       const threads = watchThreads(hive.pid);
       const t0 = performance.now();
       const outcome = await pullOnHive(hive.url, { model: MODEL });
@@ -291,7 +291,7 @@ function hivePull(name: string, hive: DaemonChild, size: number): Contender {
       return {
         speed: size / seconds,
         cpuSeconds: cpuSecondsOf(hive.pid) - cpu0,
-        busiestThreadSeconds: busiestThreadSeconds(threads0, threads.stop()),
+        busiestThreadSeconds: busiestThreadSeconds(threads.start, threads.stop()),
       };
     },
     async cleanUp() {
@@ -316,38 +316,6 @@ function startServer(command: string, args: string[]): Deno.ChildProcess {
   const child = new Deno.Command(command, { args, stdout: "piped", stderr: "inherit" }).spawn();
   servers.push(child);
   return child;
-}
-
-/** Writes a repository in the ONNX layout with a `size`-byte graph; returns the manifest's files. */
-async function writeSyntheticRepo(dir: string, size: number): Promise<MirrorFile[]> {
-  const small = { "config.json": '{"model_type":"llama"}', "tokenizer.json": "{}" };
-  for (const [path, text] of Object.entries(small)) {
-    await writeFileIn(dir, path, new TextEncoder().encode(text));
-  }
-  const sha256 = await writeSynthetic(join(dir, GRAPH), size);
-  const smallFiles = Object.entries(small).map(([path, text]) => ({ path, size: text.length, lfs: false }));
-  return [...smallFiles, { path: GRAPH, size, sha256, lfs: true }];
-}
-
-async function writeFileIn(dir: string, path: string, bytes: Uint8Array): Promise<void> {
-  await Deno.mkdir(dirname(join(dir, path)), { recursive: true });
-  await Deno.writeFile(join(dir, path), bytes);
-}
-
-/** Writes `size` pseudo-random bytes in 1 MiB blocks; returns their sha256. */
-async function writeSynthetic(path: string, size: number): Promise<string> {
-  await Deno.mkdir(join(path, ".."), { recursive: true });
-  const hash = createHash("sha256");
-  using out = await Deno.open(path, { write: true, create: true, truncate: true });
-  const block = new Uint8Array(1024 * 1024);
-  for (let done = 0, i = 0; done < size; done += block.length, i++) {
-    // Cheap, varied content: a counter pattern, so nothing compresses it away.
-    new DataView(block.buffer).setUint32((i * 4096) % (block.length - 4), i);
-    const chunk = block.subarray(0, Math.min(block.length, size - done));
-    hash.update(chunk);
-    for (let at = 0; at < chunk.length;) at += await out.write(chunk.subarray(at));
-  }
-  return hash.digest("hex");
 }
 
 /**

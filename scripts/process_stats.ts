@@ -49,15 +49,20 @@ export function busiestThreadSeconds(before: Map<number, number>, after: Map<num
 /**
  * Samples a process's threads every `everyMs` until stopped, keeping each thread's last
  * figure: a thread that ends before `stop` (a worker that finished) still counts, less its
- * last interval.
+ * last interval. `start` is the first snapshot, to compare with what `stop` returns.
  */
-export function watchThreads(pid: number, everyMs = 50): { stop(): Map<number, number> } {
-  const seen = threadCpuSecondsOf(pid);
+export function watchThreads(
+  pid: number,
+  everyMs = 50,
+): { start: Map<number, number>; stop(): Map<number, number> } {
+  const start = threadCpuSecondsOf(pid);
+  const seen = new Map(start);
   const sample = () => {
     for (const [tid, seconds] of threadCpuSecondsOf(pid)) seen.set(tid, seconds);
   };
   const timer = setInterval(sample, everyMs);
   return {
+    start,
     stop() {
       clearInterval(timer);
       sample();

@@ -50,7 +50,6 @@ Deno.test("the thread that works is found among a process's threads", () => {
 });
 
 Deno.test("a watched thread that ends still counts", async () => {
-  const before = threadCpuSecondsOf(Deno.pid);
   const watch = watchThreads(Deno.pid, 10);
   const code = `const end = performance.now() + 300; while (performance.now() < end) {} postMessage("done");`;
   const worker = new Worker(URL.createObjectURL(new Blob([code])), { type: "module" });
@@ -58,6 +57,8 @@ Deno.test("a watched thread that ends still counts", async () => {
   worker.terminate();
   await new Promise((resolve) => setTimeout(resolve, 50));
   const after = watch.stop();
-  const ended = [...after.keys()].filter((tid) => !threadCpuSecondsOf(Deno.pid).has(tid) && !before.has(tid));
+  const ended = [...after.keys()].filter((tid) =>
+    !threadCpuSecondsOf(Deno.pid).has(tid) && !watch.start.has(tid)
+  );
   assertTrue(ended.some((tid) => after.get(tid)! >= 0.1), `ended threads: ${ended.map((t) => after.get(t))}`);
 });

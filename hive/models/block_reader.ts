@@ -1,8 +1,8 @@
 /**
  * Reading a large body in fixed-size blocks, for downloads: the stream's bytes are
- * gathered in a block; each full block is handed on (to be hashed and written, on other
- * threads where the machine allows) while the next one fills in a second buffer. Memory stays at two blocks
- * whatever the body's size.
+ * gathered in a block; each full block is handed on (to be hashed and written, on another
+ * thread where the machine allows) while the next one fills in a second buffer. Memory
+ * stays at two blocks whatever the body's size.
  *
  * Why it is built this way (measured with `deno task bench:pull` on 2 cores):
  * - Byte streams (fetch bodies, files) are read with a BYOB reader into one reused
@@ -11,8 +11,9 @@
  * - The bytes are copied from the landing buffer into the block rather than read into
  *   the block directly, because a failed BYOB read takes its buffer with it: what arrived
  *   before a dropped connection must survive to be written, for the resume.
- * - Deno writes files on another thread; with two blocks, that write overlaps hashing
- *   and reading the next block instead of leaving the reader idle.
+ * - A block is hashed and written elsewhere (a worker, for big files; Deno's pool writes
+ *   otherwise): with two blocks, that overlaps reading the next one instead of leaving the
+ *   reader idle.
  */
 
 /**
