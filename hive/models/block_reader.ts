@@ -11,6 +11,11 @@
  * - The bytes are copied from the landing buffer into the block rather than read into
  *   the block directly, because a failed BYOB read takes its buffer with it: what arrived
  *   before a dropped connection must survive to be written, for the resume.
+ * - Each read lands at the block's alignment (see {@link WORD}): V8 copies into a
+ *   SharedArrayBuffer a word at a time only where source and destination are equally
+ *   aligned, and a byte at a time otherwise. Reads end at any byte, so unaligned copies
+ *   were the rule: they took half of the reading thread's CPU (1.07 ms per MiB read
+ *   and copied, 0.56-0.69 aligned; 0.5 for the read alone).
  * - A block is hashed and written elsewhere (a worker, for big files; Deno's pool writes
  *   otherwise): with two blocks, that overlaps reading the next one instead of leaving the
  *   reader idle.
@@ -36,6 +41,7 @@ export interface BlockSink {
 
 /** Options of {@link readBlocks}. */
 export interface BlockOptions {
+  /** A multiple of {@link WORD} copies fastest. */
   blockSize?: number;
   /** Blocks in a SharedArrayBuffer, for a sink that hands them to another thread. */
   shared?: boolean;
@@ -61,7 +67,7 @@ export async function readBlocks(
   // The previous block's hand-on (its write); its rejection is awaited, not lost.
   let previous: Promise<void> = Promise.resolve();
   try {
-    for (let bytes = await source.next(); bytes; bytes = await source.next()) {
+    for (let bytes = await source.next(used); bytes; bytes = await source.next(used)) {
       sink.received(bytes.length);
       for (let at = 0; at < bytes.length;) {
         const n = Math.min(bytes.length - at, filling.length - used);
@@ -89,9 +95,16 @@ export async function readBlocks(
 
 /** The next bytes of a stream (valid until the next call), or null at its end. */
 interface Source {
-  next(): Promise<Uint8Array | null>;
+  /**
+   * Where the source chooses where the bytes land, they start as far past a word boundary
+   * as `blockOffset` is, so that they copy fast to that offset of a block.
+   */
+  next(blockOffset: number): Promise<Uint8Array | null>;
   cancel(reason: unknown): Promise<void>;
 }
+
+/** The word V8 copies shared memory in; blocks start on one and their size is a multiple of it. */
+export const WORD = 8;
 
 /** A BYOB read takes this buffer over and gives it back filled; big enough for any one read. */
 const LANDING_SIZE = 256 * 1024;
@@ -107,12 +120,13 @@ function openSource(body: ReadableStream<Uint8Array>): Source {
       cancel: (reason) => reader.cancel(reason),
     };
   }
-  let landing = new Uint8Array(LANDING_SIZE);
+  // A buffer's start is word-aligned; reads land up to WORD - 1 bytes past it.
+  let landing = new ArrayBuffer(LANDING_SIZE + WORD);
   return {
-    async next() {
-      const { value, done } = await byob.read(landing);
+    async next(blockOffset) {
+      const { value, done } = await byob.read(new Uint8Array(landing, blockOffset % WORD, LANDING_SIZE));
       if (!value) throw new Error("The stream was cancelled while it was read");
-      landing = new Uint8Array(value.buffer);
+      landing = value.buffer as ArrayBuffer;
       return done ? null : value;
     },
     cancel: (reason) => byob.cancel(reason),

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { assertEquals, assertRejects, assertTrue } from "../../shared/testing.ts";
-import { readBlocks } from "./block_reader.ts";
+import { readBlocks, WORD } from "./block_reader.ts";
 
 /** Bytes 0..n-1 (mod 251), so any misplaced byte shows. */
 function pattern(n: number): Uint8Array {
@@ -48,6 +48,33 @@ Deno.test("a byte stream arrives in full blocks, then the rest, whatever the rea
   assertEquals(blocks.map((b) => b.length), [4096, 4096, 1808]);
   assertEquals(concat(blocks), data);
   assertEquals(reads.reduce((a, b) => a + b, 0), data.length);
+});
+
+Deno.test("each read lands as far past a word as it goes into its block, for fast copies to shared memory", async () => {
+  const data = pattern(20_000);
+  const sizes = [7, 1000, 4093, 1, 6];
+  const landings: { got: number; want: number }[] = [];
+  let at = 0;
+  let i = 0;
+  const body = new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest!;
+      if (at >= data.length) return void (controller.close(), request.respond(0));
+      const view = request.view as Uint8Array;
+      // Blocks of 4096 bytes: the next byte goes to offset `at % 4096` of one.
+      landings.push({ got: view.byteOffset % WORD, want: at % 4096 % WORD });
+      const n = Math.min(sizes[i++ % sizes.length], data.length - at, view.length);
+      view.set(data.subarray(at, at += n));
+      request.respond(n);
+    },
+  });
+  const blocks: Uint8Array[] = [];
+  const sink = { received() {}, block: (bytes: Uint8Array) => void blocks.push(bytes.slice()) };
+  await readBlocks(body, sink, { blockSize: 4096, shared: true });
+  assertEquals(concat(blocks), data);
+  assertEquals(landings.map((l) => l.got), landings.map((l) => l.want));
+  assertTrue(new Set(landings.map((l) => l.want)).size > 1, "the reads should end at varied offsets");
 });
 
 Deno.test("a stream of chunks (not a byte stream) is read the same way", async () => {
