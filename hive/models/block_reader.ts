@@ -96,14 +96,14 @@ export async function readBlocks(
 /** The next bytes of a stream (valid until the next call), or null at its end. */
 interface Source {
   /**
-   * Where the source chooses where the bytes land, they start as far past a word boundary
-   * as `blockOffset` is, so that they copy fast to that offset of a block.
+   * Where the reader picks the bytes' place (BYOB reads), they start as far past a word
+   * boundary as `blockOffset` is, so that copying them to that offset of a block is fast.
    */
   next(blockOffset: number): Promise<Uint8Array | null>;
   cancel(reason: unknown): Promise<void>;
 }
 
-/** The word V8 copies shared memory in; blocks start on one and their size is a multiple of it. */
+/** The word V8 copies shared memory in. A block starts on one (a new buffer always does). */
 export const WORD = 8;
 
 /** A BYOB read takes this buffer over and gives it back filled; big enough for any one read. */

@@ -35,7 +35,11 @@ export interface PartWriter {
 /** Files this big or bigger get a thread of their own where the machine has two cores or more. */
 export const THREAD_FROM_BYTES = 64 * 1024 * 1024;
 
-/** From what file size a download gets a thread of its own, or null for never. Pure. */
+/**
+ * From what file size a download gets a thread of its own, or null for never. Pure.
+ * On one core a thread only adds work: pinned to one CPU (`taskset -c 0`, 256 MiB), hive
+ * pulls ran at 468 MB/s inline and 402 with the thread.
+ */
 export function threadDefault(cores: number): number | null {
   return cores >= 2 ? THREAD_FROM_BYTES : null;
 }
